@@ -1,0 +1,35 @@
+/** sagraph: a static-graph compiler and executor for training programs, PaddlePaddle-compatible. */
+export { Program, programGuard, defaultMainProgram, defaultStartupProgram, resetDefaultPrograms } from './program/program';
+export { Block } from './program/block';
+export type { AppendOpOptions, SlotArg } from './program/block';
+export { Variable, Parameter, ParamAttr } from './program/variable';
+export type { Regularizer, ParamAttrOptions } from './program/variable';
+export { Operator } from './program/operator';
+export { OpRole, roleName } from './program/op-role';
+export type { DType, TypedArray } from './program/dtype';
+export { DTYPES } from './program/dtype';
+export {
+  ProgramError,
+  ShapeError,
+  DTypeError,
+  MissingFeedError,
+  UnsupportedOpError,
+  FileFormatError,
+  ArgumentError,
+  RuntimeOpError,
+} from './program/errors';
+export { verifyProgram, VerifyError } from './program/verifier';
+export { printProgram, printOp } from './program/printer';
+export { listOpTypes, findOpDef } from './program/ops/registry';
+export type { OpType, OpAttrMap, OpDef } from './program/ops/types';
+export { data } from './program/api/data';
+export * as ops from './program/api/ops';
+export * as nn from './program/api/nn';
+export * as initializer from './program/initializer';
+export * as uniqueName from './program/unique-name';
+export { Tensor } from './executor/tensor';
+export type { NestedNumbers } from './executor/tensor';
+export { Scope, globalScope, scopeGuard } from './executor/scope';
+export { Executor } from './executor/executor';
+export type { RunOptions, RunStats, FetchItem, Place } from './executor/executor';
+export type { FeedValue } from './executor/feed';

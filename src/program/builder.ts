@@ -1,0 +1,138 @@
+/**
+ * What layers and ops use to add themselves to a program (Paddle's LayerHelper): output variables
+ * named `<layer>_N.tmp_K`, parameters in the main program with their initialisers in the startup
+ * program.
+ */
+import type { Block, SlotArg } from './block';
+import type { DType } from './dtype';
+import { ArgumentError, ProgramError } from './errors';
+import { Constant, Initializer, XavierUniform } from './initializer';
+import type { OpAttrMap, OpType } from './ops/types';
+import { defaultMainProgram, defaultStartupProgram } from './program';
+import { generate } from './unique-name';
+import { ParamAttr, ParamAttrOptions, Parameter, Variable } from './variable';
+
+export function asVar(x: unknown, fn: string, arg: string): Variable {
+  if (x instanceof Variable) return x;
+  const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
+  throw new ArgumentError(`${fn}: ${arg} must be a Variable, received ${what}`);
+}
+
+/** The block ops on `x` go into: the block x belongs to. */
+export function blockOf(...xs: Variable[]): Block {
+  const b = xs[0].block;
+  for (const x of xs) {
+    if (x.block.program !== b.program) {
+      throw new ProgramError(`variables ${xs[0].name} and ${x.name} belong to different programs; build them under one programGuard`);
+    }
+  }
+  return b;
+}
+
+/** A new temporary named `<layer>.tmp_K`; its shape and dtype come from the op that writes it. */
+export function createTemp(block: Block, layerName: string): Variable {
+  return block.createVar({ name: generate(`${layerName}.tmp`), shape: [], dtype: 'float32' });
+}
+
+export interface AppendResult {
+  [slot: string]: Variable[];
+}
+
+/**
+ * Appends an op whose outputs are new temporaries. `outputs` lists each output slot with the
+ * number of variables it gets.
+ */
+export function appendWithOutputs<K extends OpType>(
+  block: Block,
+  type: K,
+  inputs: Record<string, SlotArg>,
+  attrs: Partial<OpAttrMap[K]>,
+  outputs: Record<string, number>,
+  layerName?: string,
+): AppendResult {
+  const prefix = layerName ?? generate(type);
+  const made: AppendResult = {};
+  const created: Variable[] = [];
+  for (const [slot, n] of Object.entries(outputs)) {
+    made[slot] = [];
+    for (let i = 0; i < n; i++) {
+      const v = createTemp(block, prefix);
+      made[slot].push(v);
+      created.push(v);
+    }
+  }
+  try {
+    block.appendOp({ type, inputs, outputs: made, attrs });
+  } catch (e) {
+    for (const v of created) block.removeVar(v.name);
+    throw e;
+  }
+  return made;
+}
+
+export function appendSimple<K extends OpType>(block: Block, type: K, inputs: Record<string, SlotArg>, attrs: Partial<OpAttrMap[K]> = {}, outSlot = 'Out'): Variable {
+  return appendWithOutputs(block, type, inputs, attrs, { [outSlot]: 1 })[outSlot][0];
+}
+
+export type ParamAttrArg = ParamAttr | ParamAttrOptions | false | undefined;
+
+function toParamAttr(a: ParamAttrArg): ParamAttr | undefined {
+  if (a === false || a === undefined) return undefined;
+  return a instanceof ParamAttr ? a : new ParamAttr(a);
+}
+
+/**
+ * Creates (or, for a ParamAttr naming an existing parameter, shares) a parameter in the default
+ * main program, and its initialiser in the default startup program.
+ */
+export function createParameter(o: {
+  attr: ParamAttrArg;
+  shape: number[];
+  dtype: DType;
+  layerName: string;
+  suffix: 'w' | 'b';
+  defaultInitializer?: Initializer;
+}): Parameter {
+  const attr = toParamAttr(o.attr) ?? new ParamAttr();
+  const main = defaultMainProgram().globalBlock();
+  const startup = defaultStartupProgram().globalBlock();
+  if (o.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ArgumentError(`${o.layerName}: parameter shape [${o.shape.join(',')}] must be concrete; give the input's feature dims a fixed size`);
+  }
+  const name = attr.name ?? generate(`${o.layerName}.${o.suffix}`);
+  const existing = main.vars.get(name);
+  if (existing) {
+    if (!(existing instanceof Parameter)) throw new ArgumentError(`${o.layerName}: '${name}' exists and is not a parameter`);
+    if (existing.shape.join(',') !== o.shape.join(',') || existing.dtype !== o.dtype) {
+      throw new ArgumentError(`${o.layerName}: parameter '${name}' is shared but exists as ${existing.dtype}[${existing.shape}] and is requested as ${o.dtype}[${o.shape}]`);
+    }
+    return existing;
+  }
+  const init = attr.initializer ?? o.defaultInitializer ?? (o.suffix === 'b' ? new Constant({ value: 0 }) : new XavierUniform());
+  const p = main.createParameter({
+    name,
+    shape: o.shape,
+    dtype: o.dtype,
+    trainable: attr.trainable,
+    learningRate: attr.learningRate,
+    regularizer: attr.regularizer,
+    needClip: attr.needClip,
+    initializer: init,
+  });
+  if (!startup.hasVar(name)) {
+    const sv = startup.createVar({ name, shape: o.shape, dtype: o.dtype, persistable: true });
+    init.apply(sv, startup);
+  }
+  return p;
+}
+
+/** A persistable, non-trainable state variable (batch-norm statistics) with its initialiser. */
+export function createPersistableState(name: string, shape: number[], dtype: DType, value: number): Parameter {
+  return createParameter({
+    attr: new ParamAttr({ name, initializer: new Constant({ value }), trainable: false }),
+    shape,
+    dtype,
+    layerName: name,
+    suffix: 'w',
+  });
+}

@@ -1,0 +1,73 @@
+import { matmulKernel, mulKernel } from '../../kernels/cpu/matmul';
+import { formatShape } from '../shape';
+import { checkDType, checkSameDType, dimsAgree, FLOATS, shapeFail } from './check';
+import type { OpDef } from './types';
+
+/** matmul_v2: Paddle's batched matmul with broadcast batch dims and optional transposes. */
+export const matmulV2: OpDef<'matmul_v2'> = {
+  type: 'matmul_v2',
+  inputs: [{ name: 'X' }, { name: 'Y' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { trans_x: false, trans_y: false },
+  paddleAttrs: { trans_x: 'bool', trans_y: 'bool' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const y = ctx.input('Y');
+    checkDType(x, FLOATS, 'X');
+    checkSameDType(x, y, 'X', 'Y');
+    if (x.shape.length === 0 || y.shape.length === 0) shapeFail('matmul needs operands of rank >= 1');
+    const xs = x.shape.length === 1 ? [1, x.shape[0]] : [...x.shape];
+    const ys = y.shape.length === 1 ? [y.shape[0], 1] : [...y.shape];
+    const tx = ctx.attrs.trans_x && x.shape.length > 1;
+    const ty = ctx.attrs.trans_y && y.shape.length > 1;
+    const M = tx ? xs[xs.length - 1] : xs[xs.length - 2];
+    const Kx = tx ? xs[xs.length - 2] : xs[xs.length - 1];
+    const Ky = ty ? ys[ys.length - 1] : ys[ys.length - 2];
+    const N = ty ? ys[ys.length - 2] : ys[ys.length - 1];
+    if (!dimsAgree(Kx, Ky)) {
+      shapeFail(`X ${formatShape(x.shape)}${ctx.attrs.trans_x ? 'ᵀ' : ''} and Y ${formatShape(y.shape)}${ctx.attrs.trans_y ? 'ᵀ' : ''} do not multiply: inner dims ${Kx} and ${Ky} differ`);
+    }
+    const xb = xs.slice(0, -2);
+    const yb = ys.slice(0, -2);
+    const rank = Math.max(xb.length, yb.length);
+    const pad = (s: number[]): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
+    const xbp = pad(xb);
+    const ybp = pad(yb);
+    const batch = xbp.map((a, i) => {
+      const b = ybp[i];
+      if (a === b || b === 1) return a;
+      if (a === 1) return b;
+      if (a === -1 || b === -1) return Math.max(a, b);
+      return shapeFail(`batch dims of X ${formatShape(x.shape)} and Y ${formatShape(y.shape)} do not broadcast`);
+    });
+    const out = [...batch];
+    if (x.shape.length > 1) out.push(M);
+    if (y.shape.length > 1) out.push(N);
+    ctx.setOutput('Out', out, x.dtype);
+  },
+  cpu: matmulKernel,
+};
+
+/** mul: the fluid fc matmul; X flattened to 2-D at x_num_col_dims, Y at y_num_col_dims. */
+export const mul: OpDef<'mul'> = {
+  type: 'mul',
+  inputs: [{ name: 'X' }, { name: 'Y' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { x_num_col_dims: 1, y_num_col_dims: 1 },
+  paddleAttrs: { x_num_col_dims: 'int', y_num_col_dims: 'int' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const y = ctx.input('Y');
+    checkDType(x, FLOATS, 'X');
+    checkSameDType(x, y, 'X', 'Y');
+    const { x_num_col_dims: xn, y_num_col_dims: yn } = ctx.attrs;
+    if (!(xn >= 1 && xn < x.shape.length)) shapeFail(`x_num_col_dims ${xn} must be in [1, ${x.shape.length - 1}] for X ${formatShape(x.shape)}`);
+    if (!(yn >= 1 && yn < y.shape.length)) shapeFail(`y_num_col_dims ${yn} must be in [1, ${y.shape.length - 1}] for Y ${formatShape(y.shape)}`);
+    const prod = (s: readonly number[]): number => (s.some((d) => d < 0) ? -1 : s.reduce((a, b) => a * b, 1));
+    const K1 = prod(x.shape.slice(xn));
+    const K2 = prod(y.shape.slice(0, yn));
+    if (!dimsAgree(K1, K2)) shapeFail(`X ${formatShape(x.shape)} flattened at ${xn} has ${K1} columns but Y ${formatShape(y.shape)} flattened at ${yn} has ${K2} rows`);
+    ctx.setOutput('Out', [...x.shape.slice(0, xn), ...y.shape.slice(yn)], x.dtype);
+  },
+  cpu: mulKernel,
+};

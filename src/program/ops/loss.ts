@@ -1,0 +1,81 @@
+import { accuracyKernel, softmaxCrossEntropyKernel, topKKernel } from '../../kernels/cpu/loss';
+import { formatShape, normAxis } from '../shape';
+import { checkDType, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
+import type { OpDef } from './types';
+
+export const softmaxWithCrossEntropy: OpDef<'softmax_with_cross_entropy'> = {
+  type: 'softmax_with_cross_entropy',
+  inputs: [{ name: 'Logits' }, { name: 'Label' }],
+  outputs: [{ name: 'Softmax' }, { name: 'Loss' }],
+  defaults: { soft_label: false, use_softmax: true, numeric_stable_mode: true, ignore_index: -100, axis: -1 },
+  paddleAttrs: { soft_label: 'bool', use_softmax: 'bool', numeric_stable_mode: 'bool', ignore_index: 'int', axis: 'int' },
+  infer(ctx) {
+    const logits = ctx.input('Logits');
+    const label = ctx.input('Label');
+    checkDType(logits, FLOATS, 'Logits');
+    const rank = logits.shape.length;
+    if (rank === 0) shapeFail('Logits must have rank >= 1');
+    const axis = normAxis(ctx.attrs.axis, rank, 'axis');
+    if (label.shape.length !== rank) {
+      shapeFail(`Label ${formatShape(label.shape)} must have the rank of Logits ${formatShape(logits.shape)} (for hard labels, size 1 at axis ${axis})`);
+    }
+    if (ctx.attrs.soft_label) {
+      checkSameDType(logits, label, 'Logits', 'Label');
+      if (!label.shape.every((d, i) => dimsAgree(d, logits.shape[i]))) shapeFail(`soft Label ${formatShape(label.shape)} must have the shape of Logits ${formatShape(logits.shape)}`);
+    } else {
+      checkDType(label, INDEX, 'Label');
+      if (!label.shape.every((d, i) => (i === axis ? d === 1 || d === -1 : dimsAgree(d, logits.shape[i])))) {
+        shapeFail(`hard Label ${formatShape(label.shape)} must match Logits ${formatShape(logits.shape)} with size 1 at axis ${axis}`);
+      }
+    }
+    const lossShape = [...logits.shape];
+    lossShape[axis] = 1;
+    ctx.setOutput('Softmax', logits.shape, logits.dtype);
+    ctx.setOutput('Loss', lossShape, logits.dtype);
+  },
+  cpu: softmaxCrossEntropyKernel,
+};
+
+export const topKV2: OpDef<'top_k_v2'> = {
+  type: 'top_k_v2',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }, { name: 'Indices' }],
+  defaults: { k: 1, axis: -1, largest: true, sorted: true },
+  paddleAttrs: { k: 'int', axis: 'int', largest: 'bool', sorted: 'bool' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    checkDType(x, [...FLOATS, 'int32', 'int64'], 'X');
+    const axis = normAxis(ctx.attrs.axis, x.shape.length, 'axis');
+    const k = ctx.attrs.k;
+    if (!(Number.isInteger(k) && k >= 1)) shapeFail(`k ${k} must be a positive integer`);
+    if (x.shape[axis] >= 0 && k > x.shape[axis]) shapeFail(`k ${k} exceeds dim ${axis} of X ${formatShape(x.shape)}`);
+    const out = [...x.shape];
+    out[axis] = k;
+    ctx.setOutput('Out', out, x.dtype);
+    ctx.setOutput('Indices', out, 'int64');
+  },
+  cpu: topKKernel,
+};
+
+export const accuracy: OpDef<'accuracy'> = {
+  type: 'accuracy',
+  inputs: [{ name: 'Out' }, { name: 'Indices' }, { name: 'Label' }],
+  outputs: [{ name: 'Accuracy' }, { name: 'Correct', optional: true }, { name: 'Total', optional: true }],
+  defaults: {},
+  paddleAttrs: {},
+  infer(ctx) {
+    const indices = ctx.input('Indices');
+    const label = ctx.input('Label');
+    checkDType(indices, INDEX, 'Indices');
+    checkDType(label, INDEX, 'Label');
+    if (indices.shape.length !== 2) shapeFail(`Indices ${formatShape(indices.shape)} must be [N, k]`);
+    if (!(label.shape.length === 2 && dimsAgree(label.shape[1], 1)) && label.shape.length !== 1) {
+      shapeFail(`Label ${formatShape(label.shape)} must be [N, 1] or [N]`);
+    }
+    if (!dimsAgree(label.shape[0], indices.shape[0])) shapeFail(`Label ${formatShape(label.shape)} and Indices ${formatShape(indices.shape)} differ in N`);
+    ctx.setOutput('Accuracy', [1], 'float32');
+    ctx.setOutput('Correct', [1], 'int32');
+    ctx.setOutput('Total', [1], 'int32');
+  },
+  cpu: accuracyKernel,
+};

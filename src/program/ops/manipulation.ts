@@ -1,0 +1,253 @@
+import {
+  castKernel,
+  concatKernel,
+  copyKernel,
+  gatherKernel,
+  oneHotKernel,
+  sliceBounds,
+  sliceKernel,
+  splitKernel,
+  transposeKernel,
+} from '../../kernels/cpu/manipulation';
+import { DTYPES, isDType } from '../dtype';
+import { DTypeError } from '../errors';
+import { formatShape, normAxis, numel } from '../shape';
+import { checkDType, checkSameDType, dimsAgree, INDEX, shapeFail } from './check';
+import type { OpDef } from './types';
+
+/** reshape2: 0 copies the input dim at that position, one -1 is inferred. */
+export function reshapeTarget(input: readonly number[], target: readonly number[]): number[] {
+  let infer = -1;
+  const out = target.map((d, i) => {
+    if (d === 0) {
+      if (i >= input.length) shapeFail(`shape ${formatShape(target)}: 0 at position ${i} copies a dim the input ${formatShape(input)} lacks`);
+      return input[i];
+    }
+    if (d === -1) {
+      if (infer >= 0) shapeFail(`shape ${formatShape(target)} has more than one -1`);
+      infer = i;
+      return -1;
+    }
+    if (!Number.isInteger(d) || d < 0) shapeFail(`shape ${formatShape(target)} holds ${d}; expected positive sizes, 0 (copy) or one -1`);
+    return d;
+  });
+  const total = numel(input);
+  const known = out.reduce((a, d, i) => (i === infer ? a : a * d), 1);
+  if (infer >= 0) {
+    if (total >= 0 && out.every((d, i) => i === infer || d >= 0)) {
+      if (known === 0 || total % known !== 0) shapeFail(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)}`);
+      out[infer] = total / known;
+    }
+  } else if (total >= 0 && out.every((d) => d >= 0) && known !== total) {
+    shapeFail(`cannot reshape ${formatShape(input)} (${total} elements) to ${formatShape(target)} (${known} elements)`);
+  }
+  return out;
+}
+
+export const reshape2: OpDef<'reshape2'> = {
+  type: 'reshape2',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { shape: [] },
+  paddleAttrs: { shape: 'ints' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    ctx.setOutput('Out', reshapeTarget(x.shape, ctx.attrs.shape), x.dtype);
+  },
+  cpu: copyKernel,
+  halfNative: true,
+};
+
+export const transpose2: OpDef<'transpose2'> = {
+  type: 'transpose2',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { axis: [] },
+  paddleAttrs: { axis: 'ints' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const perm = ctx.attrs.axis.map((a) => normAxis(a, x.shape.length, 'axis'));
+    if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) {
+      shapeFail(`axis ${JSON.stringify(ctx.attrs.axis)} is not a permutation of the ${x.shape.length} dims of X ${formatShape(x.shape)}`);
+    }
+    ctx.setOutput('Out', perm.map((p) => x.shape[p]), x.dtype);
+  },
+  cpu: transposeKernel,
+  halfNative: true,
+};
+
+export const flatten: OpDef<'flatten_contiguous_range'> = {
+  type: 'flatten_contiguous_range',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { start_axis: 1, stop_axis: -1 },
+  paddleAttrs: { start_axis: 'int', stop_axis: 'int' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    if (x.shape.length === 0) {
+      ctx.setOutput('Out', [1], x.dtype);
+      return;
+    }
+    const s = normAxis(ctx.attrs.start_axis, x.shape.length, 'start_axis');
+    const e = normAxis(ctx.attrs.stop_axis, x.shape.length, 'stop_axis');
+    if (s > e) shapeFail(`start_axis ${ctx.attrs.start_axis} comes after stop_axis ${ctx.attrs.stop_axis}`);
+    const mid = numel(x.shape.slice(s, e + 1));
+    ctx.setOutput('Out', [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)], x.dtype);
+  },
+  cpu: copyKernel,
+  halfNative: true,
+};
+
+export const concat: OpDef<'concat'> = {
+  type: 'concat',
+  inputs: [{ name: 'X', multi: true }],
+  outputs: [{ name: 'Out' }],
+  defaults: { axis: 0 },
+  paddleAttrs: { axis: 'int' },
+  infer(ctx) {
+    const xs = ctx.inputs('X');
+    const first = xs[0];
+    const rank = first.shape.length;
+    const axis = normAxis(ctx.attrs.axis, rank, 'axis');
+    const out = [...first.shape];
+    out[axis] = 0;
+    xs.forEach((x, i) => {
+      checkSameDType(first, x, 'X[0]', `X[${i}]`);
+      if (x.shape.length !== rank || x.shape.some((d, j) => j !== axis && !dimsAgree(d, first.shape[j]))) {
+        shapeFail(`X[${i}] ${formatShape(x.shape)} does not match X[0] ${formatShape(first.shape)} outside axis ${axis}`);
+      }
+      out[axis] = out[axis] < 0 || x.shape[axis] < 0 ? -1 : out[axis] + x.shape[axis];
+    });
+    ctx.setOutput('Out', out, first.dtype);
+  },
+  cpu: concatKernel,
+  halfNative: true,
+};
+
+export const split: OpDef<'split'> = {
+  type: 'split',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out', multi: true }],
+  defaults: { axis: 0, num: 0, sections: [] },
+  paddleAttrs: { axis: 'int', num: 'int', sections: 'ints' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const axis = normAxis(ctx.attrs.axis, x.shape.length, 'axis');
+    const dim = x.shape[axis];
+    const n = ctx.outputCount('Out');
+    let sizes: number[];
+    if (ctx.attrs.sections.length) {
+      sizes = [...ctx.attrs.sections];
+      const unknown = sizes.filter((s) => s === -1).length;
+      if (unknown > 1) shapeFail(`sections ${JSON.stringify(sizes)} may hold at most one -1`);
+      const known = sizes.reduce((a, s) => (s === -1 ? a : a + s), 0);
+      if (dim >= 0) {
+        if (unknown) sizes[sizes.indexOf(-1)] = dim - known;
+        if (sizes.some((s) => s < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
+          shapeFail(`sections ${JSON.stringify(ctx.attrs.sections)} do not add up to dim ${axis} of X ${formatShape(x.shape)}`);
+        }
+      }
+    } else {
+      const num = ctx.attrs.num;
+      if (!(num > 0)) shapeFail('split needs num > 0 or sections');
+      if (dim >= 0 && dim % num !== 0) shapeFail(`dim ${axis} of X ${formatShape(x.shape)} (${dim}) does not split into ${num} equal parts`);
+      sizes = new Array<number>(num).fill(dim < 0 ? -1 : dim / num);
+    }
+    if (sizes.length !== n) shapeFail(`split makes ${sizes.length} parts but the op has ${n} outputs`);
+    sizes.forEach((s, i) => {
+      const shape = [...x.shape];
+      shape[axis] = s;
+      ctx.setOutput('Out', shape, x.dtype, i);
+    });
+  },
+  cpu: splitKernel,
+  halfNative: true,
+};
+
+export const slice: OpDef<'slice'> = {
+  type: 'slice',
+  inputs: [{ name: 'Input' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { axes: [], starts: [], ends: [], decrease_axis: [], infer_flags: [] },
+  paddleAttrs: { axes: 'ints', starts: 'ints', ends: 'ints', decrease_axis: 'ints', infer_flags: 'ints' },
+  infer(ctx) {
+    const x = ctx.input('Input');
+    const { axes, starts, ends, decrease_axis } = ctx.attrs;
+    if (axes.length !== starts.length || axes.length !== ends.length) {
+      shapeFail(`axes, starts and ends must have the same length (${axes.length}, ${starts.length}, ${ends.length})`);
+    }
+    axes.forEach((a) => normAxis(a, x.shape.length, 'axes'));
+    const { sizes } = sliceBounds(x.shape, ctx.attrs);
+    const dec = decrease_axis.map((a) => normAxis(a, x.shape.length, 'decrease_axis'));
+    for (const d of dec) if (sizes[d] !== 1 && sizes[d] !== -1) shapeFail(`decrease_axis ${d} has size ${sizes[d]}, expected 1`);
+    ctx.setOutput('Out', sizes.filter((_, i) => !dec.includes(i)), x.dtype);
+  },
+  cpu: sliceKernel,
+  halfNative: true,
+};
+
+export const gather: OpDef<'gather'> = {
+  type: 'gather',
+  inputs: [{ name: 'X' }, { name: 'Index' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { axis: 0 },
+  paddleAttrs: { axis: 'int' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const index = ctx.input('Index');
+    checkDType(index, INDEX, 'Index');
+    if (index.shape.length > 1) shapeFail(`Index ${formatShape(index.shape)} must be 0-D or 1-D`);
+    const axis = normAxis(ctx.attrs.axis, x.shape.length, 'axis');
+    ctx.setOutput('Out', [...x.shape.slice(0, axis), ...index.shape, ...x.shape.slice(axis + 1)], x.dtype);
+  },
+  cpu: gatherKernel,
+  halfNative: true,
+};
+
+export const oneHot: OpDef<'one_hot_v2'> = {
+  type: 'one_hot_v2',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { depth: 1, dtype: 'float32', allow_out_of_range: false },
+  paddleAttrs: { depth: 'int', dtype: 'dtype', allow_out_of_range: 'bool' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    checkDType(x, INDEX, 'X');
+    if (!(Number.isInteger(ctx.attrs.depth) && ctx.attrs.depth > 0)) shapeFail(`depth ${ctx.attrs.depth} must be a positive integer`);
+    ctx.setOutput('Out', [...x.shape, ctx.attrs.depth], ctx.attrs.dtype);
+  },
+  cpu: oneHotKernel,
+  halfNative: true,
+};
+
+export const cast: OpDef<'cast'> = {
+  type: 'cast',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { in_dtype: 'float32', out_dtype: 'float32' },
+  paddleAttrs: { in_dtype: 'dtype', out_dtype: 'dtype' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    if (!isDType(ctx.attrs.out_dtype)) throw new DTypeError(`out_dtype ${String(ctx.attrs.out_dtype)} is not one of ${DTYPES.join(', ')}`);
+    if (x.dtype !== ctx.attrs.in_dtype) throw new DTypeError(`X (${x.name}) is ${x.dtype} but in_dtype says ${ctx.attrs.in_dtype}`);
+    ctx.setOutput('Out', x.shape, ctx.attrs.out_dtype);
+  },
+  cpu: castKernel,
+  halfNative: true,
+};
+
+export const assign: OpDef<'assign'> = {
+  type: 'assign',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: {},
+  paddleAttrs: {},
+  infer(ctx) {
+    const x = ctx.input('X');
+    ctx.setOutput('Out', x.shape, x.dtype);
+  },
+  cpu: copyKernel,
+  halfNative: true,
+  inplaceSafe: true,
+};
+

@@ -1,0 +1,159 @@
+import { batchNormKernel, conv2dKernel, dropoutKernel, lookupTableKernel, pool2dKernel } from '../../kernels/cpu/nn';
+import { formatShape } from '../shape';
+import { checkDType, checkRank, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
+import { convWindow, expandPaddings, poolWindow } from './geometry';
+import type { OpDef } from './types';
+
+function checkPair(v: readonly number[], what: string, min: number): void {
+  if (v.length !== 2 || v.some((d) => !Number.isInteger(d) || d < min)) shapeFail(`${what} ${JSON.stringify(v)} must be 2 integers >= ${min}`);
+}
+
+export const conv2d: OpDef<'conv2d'> = {
+  type: 'conv2d',
+  inputs: [{ name: 'Input' }, { name: 'Filter' }],
+  outputs: [{ name: 'Output' }],
+  defaults: { strides: [1, 1], paddings: [0, 0], dilations: [1, 1], groups: 1, padding_algorithm: 'EXPLICIT', data_format: 'NCHW' },
+  paddleAttrs: { strides: 'ints', paddings: 'ints', dilations: 'ints', groups: 'int', padding_algorithm: 'string', data_format: 'string' },
+  infer(ctx) {
+    const x = ctx.input('Input');
+    const w = ctx.input('Filter');
+    const a = ctx.attrs;
+    checkDType(x, FLOATS, 'Input');
+    checkSameDType(x, w, 'Input', 'Filter');
+    checkRank(x, [4], 'Input');
+    checkRank(w, [4], 'Filter');
+    if (a.data_format === 'NHWC') shapeFail('data_format NHWC is not supported; transpose the input to NCHW (ops.transpose(x, [0, 3, 1, 2]))');
+    checkPair(a.strides, 'strides', 1);
+    checkPair(a.dilations, 'dilations', 1);
+    if (!(Number.isInteger(a.groups) && a.groups >= 1)) shapeFail(`groups ${a.groups} must be a positive integer`);
+    const [N, C, H, W] = x.shape;
+    const [OC, ICg, KH, KW] = w.shape;
+    if (OC % a.groups !== 0) shapeFail(`Filter ${formatShape(w.shape)}: ${OC} output channels do not divide into ${a.groups} groups`);
+    if (!dimsAgree(C, ICg * a.groups)) {
+      shapeFail(`Input ${formatShape(x.shape)} has ${C} channels but Filter ${formatShape(w.shape)} expects ${ICg} x ${a.groups} groups = ${ICg * a.groups}`);
+    }
+    const [pt, pb, pl, pr] = expandPaddings(a.paddings, 'paddings');
+    const oh = convWindow(H, KH, a.strides[0], pt, pb, a.dilations[0], a.padding_algorithm, 'height').out;
+    const ow = convWindow(W, KW, a.strides[1], pl, pr, a.dilations[1], a.padding_algorithm, 'width').out;
+    ctx.setOutput('Output', [N, OC, oh, ow], x.dtype);
+  },
+  cpu: conv2dKernel,
+};
+
+export const pool2d: OpDef<'pool2d'> = {
+  type: 'pool2d',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: {
+    pooling_type: 'max',
+    ksize: [1, 1],
+    strides: [1, 1],
+    paddings: [0, 0],
+    global_pooling: false,
+    ceil_mode: false,
+    exclusive: true,
+    adaptive: false,
+    padding_algorithm: 'EXPLICIT',
+    data_format: 'NCHW',
+  },
+  paddleAttrs: {
+    pooling_type: 'string',
+    ksize: 'ints',
+    strides: 'ints',
+    paddings: 'ints',
+    global_pooling: 'bool',
+    ceil_mode: 'bool',
+    exclusive: 'bool',
+    adaptive: 'bool',
+    padding_algorithm: 'string',
+    data_format: 'string',
+  },
+  infer(ctx) {
+    const x = ctx.input('X');
+    const a = ctx.attrs;
+    checkDType(x, FLOATS, 'X');
+    checkRank(x, [4], 'X');
+    if (a.data_format === 'NHWC') shapeFail('data_format NHWC is not supported; transpose the input to NCHW');
+    if (a.pooling_type !== 'max' && a.pooling_type !== 'avg') shapeFail(`pooling_type ${JSON.stringify(a.pooling_type)} must be "max" or "avg"`);
+    const [N, C, H, W] = x.shape;
+    if (a.global_pooling) {
+      ctx.setOutput('Out', [N, C, 1, 1], x.dtype);
+      return;
+    }
+    checkPair(a.ksize, 'ksize', 1);
+    if (a.adaptive) {
+      ctx.setOutput('Out', [N, C, a.ksize[0], a.ksize[1]], x.dtype);
+      return;
+    }
+    checkPair(a.strides, 'strides', 1);
+    const [pt, pb, pl, pr] = expandPaddings(a.paddings, 'paddings');
+    const oh = poolWindow(H, a.ksize[0], a.strides[0], pt, pb, a.ceil_mode, a.padding_algorithm, 'height').out;
+    const ow = poolWindow(W, a.ksize[1], a.strides[1], pl, pr, a.ceil_mode, a.padding_algorithm, 'width').out;
+    ctx.setOutput('Out', [N, C, oh, ow], x.dtype);
+  },
+  cpu: pool2dKernel,
+};
+
+export const batchNorm: OpDef<'batch_norm'> = {
+  type: 'batch_norm',
+  inputs: [{ name: 'X' }, { name: 'Scale' }, { name: 'Bias' }, { name: 'Mean' }, { name: 'Variance' }],
+  outputs: [
+    { name: 'Y' },
+    { name: 'MeanOut', optional: true },
+    { name: 'VarianceOut', optional: true },
+    { name: 'SavedMean', optional: true },
+    { name: 'SavedVariance', optional: true },
+  ],
+  defaults: { epsilon: 1e-5, momentum: 0.9, is_test: false, data_layout: 'NCHW', use_global_stats: false, trainable_statistics: false },
+  paddleAttrs: { epsilon: 'float', momentum: 'float', is_test: 'bool', data_layout: 'string', use_global_stats: 'bool', trainable_statistics: 'bool' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    checkDType(x, FLOATS, 'X');
+    if (x.shape.length < 2 || x.shape.length > 5) shapeFail(`X ${formatShape(x.shape)} must have rank 2 to 5`);
+    const C = ctx.attrs.data_layout === 'NHWC' && x.shape.length > 2 ? x.shape[x.shape.length - 1] : x.shape[1];
+    for (const slot of ['Scale', 'Bias', 'Mean', 'Variance']) {
+      const v = ctx.input(slot);
+      checkSameDType(x, v, 'X', slot);
+      if (v.shape.length !== 1 || !dimsAgree(v.shape[0], C)) shapeFail(`${slot} ${formatShape(v.shape)} must be [${C}] (the channels of X ${formatShape(x.shape)})`);
+    }
+    ctx.setOutput('Y', x.shape, x.dtype);
+    for (const slot of ['MeanOut', 'VarianceOut', 'SavedMean', 'SavedVariance']) ctx.setOutput(slot, [C], x.dtype);
+  },
+  cpu: batchNormKernel,
+  inplaceSafe: true,
+};
+
+export const lookupTableV2: OpDef<'lookup_table_v2'> = {
+  type: 'lookup_table_v2',
+  inputs: [{ name: 'W' }, { name: 'Ids' }],
+  outputs: [{ name: 'Out' }],
+  defaults: { padding_idx: -1 },
+  paddleAttrs: { padding_idx: 'long' },
+  infer(ctx) {
+    const w = ctx.input('W');
+    const ids = ctx.input('Ids');
+    checkRank(w, [2], 'W');
+    checkDType(ids, INDEX, 'Ids');
+    ctx.setOutput('Out', [...ids.shape, w.shape[1]], w.dtype);
+  },
+  cpu: lookupTableKernel,
+  halfNative: true,
+};
+
+export const dropout: OpDef<'dropout'> = {
+  type: 'dropout',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }, { name: 'Mask', optional: true }],
+  defaults: { dropout_prob: 0.5, is_test: false, dropout_implementation: 'downgrade_in_infer', seed: 0, fix_seed: false },
+  paddleAttrs: { dropout_prob: 'float', is_test: 'bool', dropout_implementation: 'string', seed: 'int', fix_seed: 'bool' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    checkDType(x, FLOATS, 'X');
+    const p = ctx.attrs.dropout_prob;
+    if (!(p >= 0 && p <= 1)) shapeFail(`dropout_prob ${p} must be in [0, 1]`);
+    ctx.setOutput('Out', x.shape, x.dtype);
+    ctx.setOutput('Mask', x.shape, 'uint8');
+  },
+  cpu: dropoutKernel,
+  random: true,
+};
