@@ -2,6 +2,16 @@ import type { KernelArgs } from '../../program/ops/types';
 import { writeNumber } from '../../program/dtype';
 import type { Tensor } from '../../executor/tensor';
 
+/** Writes f(i) into every element; plain float arrays are written directly (the common case). */
+function generate(out: Tensor, f: () => number): void {
+  const d = out.data;
+  if (d instanceof Float32Array || d instanceof Float64Array) {
+    for (let i = 0; i < d.length; i++) d[i] = f();
+  } else {
+    for (let i = 0; i < d.length; i++) writeNumber(d, out.dtype, i, f());
+  }
+}
+
 function fill(out: Tensor, value: number): void {
   if (out.size === 0) return;
   writeNumber(out.data, out.dtype, 0, value);
@@ -22,14 +32,14 @@ export function uniformRandomKernel(k: KernelArgs<'uniform_random'>): void {
   const out = k.output('Out');
   const rng = k.rng();
   const { min, max } = k.attrs;
-  for (let i = 0; i < out.size; i++) writeNumber(out.data, out.dtype, i, min + (max - min) * rng.uniform());
+  generate(out, () => min + (max - min) * rng.uniform());
 }
 
 export function gaussianRandomKernel(k: KernelArgs<'gaussian_random'>): void {
   const out = k.output('Out');
   const rng = k.rng();
   const { mean, std } = k.attrs;
-  for (let i = 0; i < out.size; i++) writeNumber(out.data, out.dtype, i, mean + std * rng.normal());
+  generate(out, () => mean + std * rng.normal());
 }
 
 /** Normal samples redrawn until they fall in [mean + a*std, mean + b*std]. */
@@ -37,9 +47,9 @@ export function truncatedGaussianRandomKernel(k: KernelArgs<'truncated_gaussian_
   const out = k.output('Out');
   const rng = k.rng();
   const { mean, std, a, b } = k.attrs;
-  for (let i = 0; i < out.size; i++) {
+  generate(out, () => {
     let z = rng.normal();
     while (z < a || z > b) z = rng.normal();
-    writeNumber(out.data, out.dtype, i, mean + std * z);
-  }
+    return mean + std * z;
+  });
 }

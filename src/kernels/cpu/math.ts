@@ -5,6 +5,7 @@ export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const a = Math.abs(x);
   const sign = x < 0 ? -1 : 1;
+  if (a > 27) return sign; // erfc(27) < 1e-318
   if (a < 3.5) {
     // erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n (2x^2)^n x / (1*3*...*(2n+1)); every term positive.
     const x2 = 2 * a * a;
