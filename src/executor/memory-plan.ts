@@ -22,6 +22,13 @@ export interface MemoryPlan {
 
 export const ARENA_ALIGN = 64;
 
+/**
+ * Buffers of 1 MiB and more get a gap after them: large buffers an exact power of two apart
+ * alias in the caches and ran ~4x slower on the machines measured (TOOLCHAIN.md).
+ */
+export const LARGE_BUFFER = 1 << 20;
+export const STAGGER = 4096 + ARENA_ALIGN;
+
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
@@ -33,8 +40,9 @@ export function planMemory(requests: readonly BufferRequest[]): MemoryPlan {
   let arena = 0;
   let unshared = 0;
   for (const r of order) {
-    const size = alignUp(Math.max(r.bytes, 1), ARENA_ALIGN);
-    unshared += size;
+    const aligned = alignUp(Math.max(r.bytes, 1), ARENA_ALIGN);
+    unshared += aligned;
+    const size = aligned >= LARGE_BUFFER ? aligned + STAGGER : aligned;
     const live = placed.filter((p) => p.first <= r.last && r.first <= p.last).sort((a, b) => a.offset - b.offset);
     let offset = 0;
     for (const p of live) {
@@ -43,7 +51,7 @@ export function planMemory(requests: readonly BufferRequest[]): MemoryPlan {
     }
     placed.push({ offset, size, first: r.first, last: r.last });
     offsets.set(r.name, offset);
-    arena = Math.max(arena, offset + size);
+    arena = Math.max(arena, offset + aligned);
   }
   return { offsets, arenaBytes: arena, unsharedBytes: unshared };
 }

@@ -30,3 +30,17 @@ test('a chain of same-sized temporaries needs two buffers', () => {
   expect(plan.arenaBytes).toBe(2 * 1024);
   expect(plan.unsharedBytes).toBe(6 * 1024);
 });
+
+test('large buffers alive together are never an exact power of two apart', () => {
+  const mib4 = 4 << 20;
+  const plan = planMemory([
+    { name: 'a', bytes: mib4, first: 0, last: 2 },
+    { name: 'b', bytes: mib4, first: 1, last: 2 },
+    { name: 'c', bytes: mib4, first: 2, last: 3 },
+  ]);
+  const offs = ['a', 'b', 'c'].map((n) => plan.offsets.get(n)!).sort((x, y) => x - y);
+  for (let i = 1; i < offs.length; i++) {
+    const d = offs[i] - offs[0];
+    expect(d & (d - 1)).not.toBe(0);
+  }
+});
