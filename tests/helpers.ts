@@ -1,4 +1,4 @@
-import { Executor, Program, Tensor } from '../src';
+import { Executor, Program, Tensor, programGuard, uniqueName } from '../src';
 import type { OpAttrMap, OpType } from '../src';
 
 /**
@@ -48,6 +48,15 @@ export function out1<K extends OpType>(type: K, inputs: Record<string, Tensor | 
 }
 
 export const T = Tensor.from;
+
+/** Builds under fresh default programs and fresh unique names. */
+export function build<T>(fn: () => T): { main: Program; startup: Program; out: T } {
+  const main = new Program();
+  const startup = new Program();
+  const out = uniqueName.guard(() => programGuard(main, startup, fn));
+  return { main, startup, out };
+}
+
 
 /** Asserts shape, dtype and values within a relative + absolute tolerance; names the element. */
 export function expectTensor(actual: Tensor, shape: number[], values: number[], o: { dtype?: string; rtol?: number; atol?: number } = {}): void {

@@ -14,16 +14,9 @@ import {
   ops,
   programGuard,
   scopeGuard,
-  uniqueName,
 } from '../../src';
-import { expectTensor } from '../helpers';
+import { build, expectTensor } from '../helpers';
 
-function build<T>(fn: () => T): { main: Program; startup: Program; out: T } {
-  const main = new Program();
-  const startup = new Program();
-  const out = uniqueName.guard(() => programGuard(main, startup, fn));
-  return { main, startup, out };
-}
 
 describe('a two-layer network built with nn.fc', () => {
   test('gives the hand-computed outputs for weights set in the scope', async () => {

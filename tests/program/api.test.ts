@@ -1,13 +1,7 @@
-import { Executor, Program, Scope, Tensor, data, nn, ops, programGuard, uniqueName } from '../../src';
-import { expectTensor } from '../helpers';
+import { Executor, Scope, Tensor, data, nn, ops } from '../../src';
+import { build, expectTensor } from '../helpers';
 import { refConv2d } from '../reference';
 
-function build<T>(fn: () => T): { main: Program; startup: Program; out: T } {
-  const main = new Program();
-  const startup = new Program();
-  const out = uniqueName.guard(() => programGuard(main, startup, fn));
-  return { main, startup, out };
-}
 
 test('a classifier head: crossEntropy with rank-1 labels, accuracy, mseLoss', async () => {
   const { main, startup, out } = build(() => {

@@ -16,13 +16,8 @@ import {
   uniqueName,
   verifyProgram,
 } from '../../src';
+import { build } from '../helpers';
 
-function build<T>(fn: () => T): { main: Program; startup: Program; out: T } {
-  const main = new Program();
-  const startup = new Program();
-  const out = uniqueName.guard(() => programGuard(main, startup, fn));
-  return { main, startup, out };
-}
 
 describe('building programs', () => {
   test('the printer gives a stable text form', () => {

@@ -1,6 +1,7 @@
 import type { KernelArgs } from '../../program/ops/types';
 import { nums } from './util';
 import type { NumberArray } from '../../program/dtype';
+import { matmulGeometry } from '../../program/ops/geometry';
 
 /**
  * C[m, n] = sum_k A[m, k] B[k, n] with arbitrary element strides, accumulated in double and
@@ -44,22 +45,10 @@ export function matmulKernel(k: KernelArgs<'matmul_v2'>): void {
   const x = k.input('X');
   const y = k.input('Y');
   const out = k.output('Out');
-  const xs = x.shape.length === 1 ? [1, x.shape[0]] : x.shape;
-  const ys = y.shape.length === 1 ? [y.shape[0], 1] : y.shape;
-  const tx = k.attrs.trans_x && x.shape.length > 1;
-  const ty = k.attrs.trans_y && y.shape.length > 1;
+  const { xs, ys, tx, ty, M, Kx: K, N, xBatch: xbp, yBatch: ybp, batch: ob } = matmulGeometry(x.shape, y.shape, k.attrs.trans_x, k.attrs.trans_y);
   const xr = xs.length;
   const yr = ys.length;
-  const M = tx ? xs[xr - 1] : xs[xr - 2];
-  const K = tx ? xs[xr - 2] : xs[xr - 1];
-  const N = ty ? ys[yr - 2] : ys[yr - 1];
-  const xb = xs.slice(0, -2);
-  const yb = ys.slice(0, -2);
-  const rank = Math.max(xb.length, yb.length);
-  const pad = (s: number[]): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const xbp = pad(xb);
-  const ybp = pad(yb);
-  const ob = xbp.map((d, i) => Math.max(d, ybp[i]));
+  const rank = ob.length;
   let batches = 1;
   for (const d of ob) batches *= d;
   const xd = nums(x.data);

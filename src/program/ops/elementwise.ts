@@ -7,7 +7,7 @@ import { broadcastShapes } from '../shape';
 import { binaryKernel, i64Div, i64Pow, intDiv, unaryKernel, BinaryScalar, UnaryScalar } from '../../kernels/cpu/elementwise';
 import { geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
 import { checkDType, checkSameDType, FLOATS, NUMERIC } from './check';
-import type { AxisAttrs, NoAttrs, OpDef, OpType } from './types';
+import type { NoAttrs, OpDef, OpType } from './types';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
 

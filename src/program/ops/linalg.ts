@@ -1,6 +1,7 @@
 import { matmulKernel, mulKernel } from '../../kernels/cpu/matmul';
 import { formatShape } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, FLOATS, shapeFail } from './check';
+import { matmulGeometry } from './geometry';
 import type { OpDef } from './types';
 
 /** matmul_v2: Paddle's batched matmul with broadcast batch dims and optional transposes. */
@@ -15,35 +16,11 @@ export const matmulV2: OpDef<'matmul_v2'> = {
     const y = ctx.input('Y');
     checkDType(x, FLOATS, 'X');
     checkSameDType(x, y, 'X', 'Y');
-    if (x.shape.length === 0 || y.shape.length === 0) shapeFail('matmul needs operands of rank >= 1');
-    const xs = x.shape.length === 1 ? [1, x.shape[0]] : [...x.shape];
-    const ys = y.shape.length === 1 ? [y.shape[0], 1] : [...y.shape];
-    const tx = ctx.attrs.trans_x && x.shape.length > 1;
-    const ty = ctx.attrs.trans_y && y.shape.length > 1;
-    const M = tx ? xs[xs.length - 1] : xs[xs.length - 2];
-    const Kx = tx ? xs[xs.length - 2] : xs[xs.length - 1];
-    const Ky = ty ? ys[ys.length - 1] : ys[ys.length - 2];
-    const N = ty ? ys[ys.length - 2] : ys[ys.length - 1];
-    if (!dimsAgree(Kx, Ky)) {
-      shapeFail(`X ${formatShape(x.shape)}${ctx.attrs.trans_x ? 'ᵀ' : ''} and Y ${formatShape(y.shape)}${ctx.attrs.trans_y ? 'ᵀ' : ''} do not multiply: inner dims ${Kx} and ${Ky} differ`);
+    const g = matmulGeometry(x.shape, y.shape, ctx.attrs.trans_x, ctx.attrs.trans_y);
+    if (!dimsAgree(g.Kx, g.Ky)) {
+      shapeFail(`X ${formatShape(x.shape)}${ctx.attrs.trans_x ? 'ᵀ' : ''} and Y ${formatShape(y.shape)}${ctx.attrs.trans_y ? 'ᵀ' : ''} do not multiply: inner dims ${g.Kx} and ${g.Ky} differ`);
     }
-    const xb = xs.slice(0, -2);
-    const yb = ys.slice(0, -2);
-    const rank = Math.max(xb.length, yb.length);
-    const pad = (s: number[]): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
-    const xbp = pad(xb);
-    const ybp = pad(yb);
-    const batch = xbp.map((a, i) => {
-      const b = ybp[i];
-      if (a === b || b === 1) return a;
-      if (a === 1) return b;
-      if (a === -1 || b === -1) return Math.max(a, b);
-      return shapeFail(`batch dims of X ${formatShape(x.shape)} and Y ${formatShape(y.shape)} do not broadcast`);
-    });
-    const out = [...batch];
-    if (x.shape.length > 1) out.push(M);
-    if (y.shape.length > 1) out.push(N);
-    ctx.setOutput('Out', out, x.dtype);
+    ctx.setOutput('Out', g.out, x.dtype);
   },
   cpu: matmulKernel,
 };
