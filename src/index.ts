@@ -23,6 +23,7 @@ export { printProgram, printOp } from './program/printer';
 export { listOpTypes, findOpDef } from './program/ops/registry';
 export type { OpType, OpAttrMap, OpDef } from './program/ops/types';
 export { data } from './program/api/data';
+export { appendBackward, gradients } from './program/autodiff';
 export * as ops from './program/api/ops';
 export * as nn from './program/api/nn';
 export * as initializer from './program/initializer';

@@ -61,6 +61,23 @@ export class Block {
     return p;
   }
 
+  /** Renames a variable everywhere in the block (its ops' slots included). */
+  renameVar(oldName: string, newName: string): Variable {
+    const v = this.var(oldName);
+    if (this.vars.has(newName)) throw new ArgumentError(`block ${this.idx}: cannot rename '${oldName}' to '${newName}', which exists`);
+    if (v instanceof Parameter) throw new ArgumentError(`block ${this.idx}: parameters cannot be renamed ('${oldName}')`);
+    const nv = new Variable(this, { name: newName, shape: v.shape, dtype: v.dtype, persistable: v.persistable, stopGradient: v.stopGradient, isData: v.isData });
+    this.vars.delete(oldName);
+    this.vars.set(newName, nv);
+    for (const op of this.ops) {
+      for (const slots of [op.inputs, op.outputs] as Record<string, string[]>[]) {
+        for (const names of Object.values(slots)) names.forEach((n, i) => n === oldName && (names[i] = newName));
+      }
+    }
+    this.program.bump();
+    return nv;
+  }
+
   /** Removes a variable that no op uses any more. */
   removeVar(name: string): void {
     this.vars.delete(name);

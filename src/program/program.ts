@@ -14,6 +14,8 @@ export class Program {
   randomSeed = 0;
   readonly id = nextProgramId++;
   readonly blocks: Block[];
+  /** Which variable holds the gradient of which, as the last backward pass over it recorded. */
+  readonly gradientOf = new Map<string, string>();
   /** The role new ops get (see roleGuard). */
   currentRole: number = OpRole.Forward;
   private _version = 0;
@@ -68,6 +70,7 @@ export class Program {
   clone(o: { forTest?: boolean } = {}): Program {
     const p = new Program();
     p.randomSeed = this.randomSeed;
+    if (!o.forTest) for (const [k, v] of this.gradientOf) p.gradientOf.set(k, v);
     p.blocks.length = 0;
     for (const b of this.blocks) {
       const nb = new Block(p, b.idx, b.parentIdx);

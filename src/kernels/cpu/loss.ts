@@ -114,3 +114,43 @@ export function accuracyKernel(k: KernelArgs<'accuracy'>): void {
   if (c) (c.data as Int32Array)[0] = correct;
   if (t) (t.data as Int32Array)[0] = rows;
 }
+
+/**
+ * softmax_with_cross_entropy_grad: with probabilities p and labels l, d logits = (p·Σl − l)·g
+ * (p − onehot(label) for hard labels; 0 for ignored samples). With use_softmax false the input was
+ * p itself: d p = −l/p·g.
+ */
+export function softmaxCrossEntropyGradKernel(k: KernelArgs<'softmax_with_cross_entropy_grad'>): void {
+  const sm = k.input('Softmax');
+  const label = k.input('Label');
+  const g = nums(k.input('Loss@GRAD').data);
+  const dx = nums(k.output('Logits@GRAD').data);
+  const a = k.attrs;
+  const axis = a.axis < 0 ? a.axis + sm.shape.length : a.axis;
+  const [outer, n, inner] = splitAt(sm.shape, axis);
+  const p = nums(sm.data);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const li = o * inner + i;
+      const gi = g[li];
+      if (a.soft_label) {
+        const ld = nums(label.data);
+        let sl = 0;
+        for (let j = 0; j < n; j++) sl += ld[base + j * inner];
+        for (let j = 0; j < n; j++) {
+          const q = base + j * inner;
+          dx[q] = a.use_softmax ? (p[q] * sl - ld[q]) * gi : (-ld[q] / p[q]) * gi;
+        }
+        continue;
+      }
+      const c = Number(label.data[li]);
+      for (let j = 0; j < n; j++) {
+        const q = base + j * inner;
+        if (c === a.ignore_index) dx[q] = 0;
+        else if (a.use_softmax) dx[q] = (p[q] - (j === c ? 1 : 0)) * gi;
+        else dx[q] = j === c ? (-1 / p[q]) * gi : 0;
+      }
+    }
+  }
+}

@@ -87,3 +87,70 @@ export function mulKernel(k: KernelArgs<'mul'>): void {
   const yd = nums(y.data);
   gemm(nums(x.data), 0, K, 1, yd, 0, N, 1, nums(out.data), 0, M, N, K);
 }
+
+/**
+ * matmul_v2_grad: per batch, d op(X) = G · op(Y)ᵀ and d op(Y) = op(X)ᵀ · G, transposed back where
+ * the forward op transposed, and summed over the batches an operand was broadcast across.
+ */
+export function matmulGradKernel(k: KernelArgs<'matmul_v2_grad'>): void {
+  const x = k.input('X');
+  const y = k.input('Y');
+  const g = nums(k.input('Out@GRAD').data);
+  const dxT = k.maybeOutput('X@GRAD');
+  const dyT = k.maybeOutput('Y@GRAD');
+  const { xs, ys, tx, ty, M, Kx: K, N, xBatch, yBatch, batch } = matmulGeometry(x.shape, y.shape, k.attrs.trans_x, k.attrs.trans_y);
+  const xd = nums(x.data);
+  const yd = nums(y.data);
+  const xc = xs[xs.length - 1];
+  const yc = ys[ys.length - 1];
+  // strides of op(X) (M x K) and op(Y) (K x N) elements in X and Y
+  const [xRow, xCol] = tx ? [1, xc] : [xc, 1];
+  const [yRow, yCol] = ty ? [1, yc] : [yc, 1];
+  const dx = dxT ? new Float64Array(x.size) : undefined;
+  const dy = dyT ? new Float64Array(y.size) : undefined;
+  const cx = new Float64Array(M * K);
+  const cy = new Float64Array(K * N);
+  const rank = batch.length;
+  let batches = 1;
+  for (const d of batch) batches *= d;
+  const idx = new Array<number>(rank).fill(0);
+  for (let b = 0; b < batches; b++) {
+    let xo = 0;
+    let yo = 0;
+    for (let d = 0; d < rank; d++) {
+      xo = xo * xBatch[d] + (xBatch[d] === 1 ? 0 : idx[d]);
+      yo = yo * yBatch[d] + (yBatch[d] === 1 ? 0 : idx[d]);
+    }
+    xo *= M * K;
+    yo *= K * N;
+    const go = b * M * N;
+    if (dx) {
+      gemm(g, go, N, 1, yd, yo, yCol, yRow, cx, 0, M, K, N);
+      for (let m = 0; m < M; m++) for (let q = 0; q < K; q++) dx[xo + (tx ? q * M + m : m * K + q)] += cx[m * K + q];
+    }
+    if (dy) {
+      gemm(xd, xo, xCol, xRow, g, go, N, 1, cy, 0, K, N, M);
+      for (let q = 0; q < K; q++) for (let n = 0; n < N; n++) dy[yo + (ty ? n * K + q : q * N + n)] += cy[q * N + n];
+    }
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  if (dxT && dx) nums(dxT.data).set(dx);
+  if (dyT && dy) nums(dyT.data).set(dy);
+}
+
+/** mul_grad: with X as [M, K] and Y as [K, N], dX = G · Yᵀ and dY = Xᵀ · G. */
+export function mulGradKernel(k: KernelArgs<'mul_grad'>): void {
+  const x = k.input('X');
+  const y = k.input('Y');
+  const g = nums(k.input('Out@GRAD').data);
+  const M = x.shape.slice(0, k.attrs.x_num_col_dims).reduce((a, b) => a * b, 1);
+  const K = x.shape.slice(k.attrs.x_num_col_dims).reduce((a, b) => a * b, 1);
+  const N = y.shape.slice(k.attrs.y_num_col_dims).reduce((a, b) => a * b, 1);
+  const dxT = k.maybeOutput('X@GRAD');
+  const dyT = k.maybeOutput('Y@GRAD');
+  if (dxT) gemm(g, 0, N, 1, nums(y.data), 0, 1, N, nums(dxT.data), 0, M, K, N);
+  if (dyT) gemm(nums(x.data), 0, 1, K, g, 0, N, 1, nums(dyT.data), 0, K, N, M);
+}

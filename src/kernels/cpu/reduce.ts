@@ -116,3 +116,53 @@ export function softmaxKernel(k: KernelArgs<'softmax' | 'log_softmax'>, log: boo
   }
   softmaxLike(x, k.output('Out'), axis, log);
 }
+
+/** reduce_{sum,mean,max}_grad: the output gradient spread back over the reduced dims. */
+export function reduceGradKernel(k: KernelArgs<'reduce_sum_grad' | 'reduce_mean_grad' | 'reduce_max_grad'>, mode: Mode): void {
+  const x = k.input('X');
+  const g = nums(k.input('Out@GRAD').data);
+  const dx = nums(k.output('X@GRAD').data);
+  const dims = reducedDims(k.attrs, x.shape.length);
+  let count = 1;
+  for (const d of dims) count *= x.shape[d];
+  const os = outStrides(x.shape, dims);
+  const is = strides(x.shape);
+  if (mode === 'max') {
+    // as Paddle: every element equal to the maximum receives the gradient
+    const xd = nums(x.data);
+    const out = nums(k.input('Out').data);
+    walk2(x.shape, is, os, (i, _a, b) => {
+      dx[i] = xd[i] === out[b] ? g[b] : 0;
+    });
+    return;
+  }
+  const f = mode === 'mean' ? 1 / count : 1;
+  walk2(x.shape, is, os, (i, _a, b) => {
+    dx[i] = g[b] * f;
+  });
+}
+
+/** softmax_grad: dx = y (g - Σ g y); log_softmax_grad: dx = g - exp(y) Σ g, along the axis. */
+export function softmaxGradKernel(k: KernelArgs<'softmax_grad' | 'log_softmax_grad'>, log: boolean): void {
+  const y = k.input('Out');
+  const yd = nums(y.data);
+  const g = nums(k.input('Out@GRAD').data);
+  const dx = nums(k.output('X@GRAD').data);
+  if (y.shape.length === 0) {
+    dx[0] = log ? g[0] - Math.exp(yd[0]) * g[0] : 0;
+    return;
+  }
+  const axis = k.attrs.axis < 0 ? k.attrs.axis + y.shape.length : k.attrs.axis;
+  const [outer, n, inner] = splitAt(y.shape, axis);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += log ? g[base + j * inner] : g[base + j * inner] * yd[base + j * inner];
+      for (let j = 0; j < n; j++) {
+        const p = base + j * inner;
+        dx[p] = log ? g[p] - Math.exp(yd[p]) * s : yd[p] * (g[p] - s);
+      }
+    }
+  }
+}

@@ -5,7 +5,7 @@
 import { appendSimple, appendWithOutputs, asVar, blockOf } from '../builder';
 import { DTYPES, DType, isDType } from '../dtype';
 import { ArgumentError } from '../errors';
-import type { OpType } from '../ops/types';
+import type { OpAttrMap, OpType } from '../ops/types';
 import { bindVariableArith, Variable } from '../variable';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
@@ -124,19 +124,26 @@ function intList(v: unknown, fn: string, arg: string): number[] {
   return v as number[];
 }
 
+/** Ops with Paddle's XShape output (the input's shape, for the gradient op). */
+function withXShape<K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_range'>(x: Variable, type: K, attrs: Partial<OpAttrMap[K]>): Variable {
+  const r = appendWithOutputs(x.block, type, { X: x }, attrs, { Out: 1, XShape: 1 });
+  r.XShape[0].stopGradient = true;
+  return r.Out[0];
+}
+
 export function reshape(x: Variable, shape: number[]): Variable {
   asVar(x, 'ops.reshape', 'x');
-  return appendSimple(x.block, 'reshape2', { X: x }, { shape: intList(shape, 'ops.reshape', 'shape') });
+  return withXShape(x, 'reshape2', { shape: intList(shape, 'ops.reshape', 'shape') });
 }
 
 export function transpose(x: Variable, perm: number[]): Variable {
   asVar(x, 'ops.transpose', 'x');
-  return appendSimple(x.block, 'transpose2', { X: x }, { axis: intList(perm, 'ops.transpose', 'perm') });
+  return withXShape(x, 'transpose2', { axis: intList(perm, 'ops.transpose', 'perm') });
 }
 
 export function flatten(x: Variable, startAxis = 0, stopAxis = -1): Variable {
   asVar(x, 'ops.flatten', 'x');
-  return appendSimple(x.block, 'flatten_contiguous_range', { X: x }, { start_axis: startAxis, stop_axis: stopAxis });
+  return withXShape(x, 'flatten_contiguous_range', { start_axis: startAxis, stop_axis: stopAxis });
 }
 
 export function concat(xs: Variable[], axis = 0): Variable {

@@ -1,15 +1,17 @@
 /**
- * Elementwise ops, each from a scalar definition (the JS function the CPU kernel applies; the WGSL
- * expression and derivative join it in later issues). Binary ops follow Paddle's broadcasting with
- * `axis`.
+ * Elementwise ops, each from a scalar definition: the JS function the CPU kernel applies and its
+ * derivative, which the gradient op applies (the WGSL expression joins them later). Binary ops
+ * follow Paddle's broadcasting with `axis`; their gradients sum over the broadcast dims.
  */
 import { broadcastShapes } from '../shape';
 import { binaryKernel, i64Div, i64Pow, intDiv, unaryKernel, BinaryScalar, UnaryScalar } from '../../kernels/cpu/elementwise';
-import { geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
+import { BinaryPartials, binaryGradKernel, unaryGradKernel } from '../../kernels/cpu/elementwise-grad';
+import { erf, geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
 import { checkDType, checkSameDType, FLOATS, NUMERIC } from './check';
-import type { NoAttrs, OpDef, OpType } from './types';
+import type { GradCtx, KernelArgs, NoAttrs, OpDef } from './types';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
+type BinaryGradType = `${BinaryType}_grad`;
 
 function binary<K extends BinaryType>(type: K, s: BinaryScalar): OpDef<K> {
   return {
@@ -27,6 +29,30 @@ function binary<K extends BinaryType>(type: K, s: BinaryScalar): OpDef<K> {
       ctx.setOutput('Out', out, x.dtype);
     },
     cpu: binaryKernel<K>(s),
+    grad(g) {
+      const outs: Record<string, string> = {};
+      if (g.needs('X')) outs['X@GRAD'] = g.inputGrad('X');
+      if (g.needs('Y')) outs['Y@GRAD'] = g.inputGrad('Y');
+      g.append(`${type}_grad` as BinaryGradType, { X: g.input('X'), Y: g.input('Y'), 'Out@GRAD': g.outGrad('Out')! }, outs, { axis: g.attrs.axis });
+    },
+  };
+}
+
+function binaryGrad<G extends BinaryGradType>(type: G, p: BinaryPartials): OpDef<G> {
+  return {
+    type,
+    inputs: [{ name: 'X' }, { name: 'Y' }, { name: 'Out', optional: true }, { name: 'Out@GRAD' }],
+    outputs: [{ name: 'X@GRAD', optional: true }, { name: 'Y@GRAD', optional: true }],
+    defaults: { axis: -1 } as OpDef<G>['defaults'],
+    paddleAttrs: { axis: 'int' } as OpDef<G>['paddleAttrs'],
+    infer(ctx) {
+      const x = ctx.input('X');
+      const y = ctx.input('Y');
+      checkDType(x, FLOATS, 'X');
+      ctx.setOutput('X@GRAD', x.shape, x.dtype);
+      ctx.setOutput('Y@GRAD', y.shape, y.dtype);
+    },
+    cpu: binaryGradKernel<G>(p),
   };
 }
 
@@ -41,78 +67,129 @@ export const elementwiseBinaryOps = {
   elementwise_pow: binary('elementwise_pow', { f: Math.pow, int: (a, b) => Math.round(Math.pow(a, b)), i64: i64Pow }),
 } satisfies { [K in BinaryType]: OpDef<K> };
 
-type UnaryType = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs';
+export const elementwiseBinaryGradOps = {
+  elementwise_add_grad: binaryGrad('elementwise_add_grad', { dx: (_x, _y, g) => g, dy: (_x, _y, g) => g }),
+  elementwise_sub_grad: binaryGrad('elementwise_sub_grad', { dx: (_x, _y, g) => g, dy: (_x, _y, g) => -g }),
+  elementwise_mul_grad: binaryGrad('elementwise_mul_grad', { dx: (_x, y, g) => g * y, dy: (x, _y, g) => g * x }),
+  elementwise_div_grad: binaryGrad('elementwise_div_grad', { dx: (_x, y, g) => g / y, dy: (x, y, g) => (-g * x) / (y * y) }),
+  // as Paddle: the gradient goes to X where x > y (x < y for min), to Y otherwise
+  elementwise_max_grad: binaryGrad('elementwise_max_grad', { dx: (x, y, g) => (x > y ? g : 0), dy: (x, y, g) => (x > y ? 0 : g) }),
+  elementwise_min_grad: binaryGrad('elementwise_min_grad', { dx: (x, y, g) => (x < y ? g : 0), dy: (x, y, g) => (x < y ? 0 : g) }),
+  elementwise_pow_grad: binaryGrad('elementwise_pow_grad', { dx: (x, y, g) => g * y * Math.pow(x, y - 1), dy: (x, y, g) => g * Math.pow(x, y) * Math.log(x) }),
+} satisfies { [K in BinaryGradType]: OpDef<K> };
 
-function unary<K extends UnaryType>(type: K, s: UnaryScalar, dtypes = FLOATS): OpDef<K> {
+type UnaryType = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'leaky_relu' | 'gelu' | 'pow';
+type UnaryGradType = `${UnaryType}_grad`;
+
+/** The gradient op of a unary op reads the forward X or Out (as Paddle's does) and Out@GRAD. */
+function unaryGrad<G extends UnaryGradType>(type: G, slot: 'X' | 'Out', attrs: OpDef<G>['defaults'], paddleAttrs: OpDef<G>['paddleAttrs'], d: (k: KernelArgs<G>) => (v: number, g: number) => number): OpDef<G> {
+  return {
+    type,
+    inputs: [{ name: slot }, { name: 'Out@GRAD' }],
+    outputs: [{ name: 'X@GRAD' }],
+    defaults: attrs,
+    paddleAttrs,
+    infer(ctx) {
+      const v = ctx.input(slot);
+      checkDType(v, FLOATS, slot);
+      ctx.setOutput('X@GRAD', v.shape, v.dtype);
+    },
+    cpu: unaryGradKernel<G>(slot, d),
+  };
+}
+
+function unaryGradRule<K extends UnaryType>(type: K, slot: 'X' | 'Out') {
+  return (g: GradCtx<K>): void => {
+    g.append(`${type}_grad` as UnaryGradType, { [slot]: slot === 'X' ? g.input('X') : g.output('Out'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs } as never);
+  };
+}
+
+function unary<K extends UnaryType>(
+  type: K,
+  s: UnaryScalar,
+  gradSlot: 'X' | 'Out',
+  o: { dtypes?: readonly string[]; defaults?: OpDef<K>['defaults']; paddleAttrs?: OpDef<K>['paddleAttrs']; map?: (k: KernelArgs<K>) => (x: number) => number } = {},
+): OpDef<K> {
+  const dtypes = (o.dtypes ?? FLOATS) as typeof FLOATS;
   return {
     type,
     inputs: [{ name: 'X' }],
     outputs: [{ name: 'Out' }],
-    defaults: {} as NoAttrs,
-    paddleAttrs: {} as OpDef<K>['paddleAttrs'],
+    defaults: o.defaults ?? ({} as OpDef<K>['defaults']),
+    paddleAttrs: o.paddleAttrs ?? ({} as OpDef<K>['paddleAttrs']),
     infer(ctx) {
       const x = ctx.input('X');
       checkDType(x, dtypes, 'X');
       ctx.setOutput('Out', x.shape, x.dtype);
     },
-    cpu: unaryKernel<K>(s),
+    cpu: unaryKernel<K>(s, o.map),
+    grad: unaryGradRule(type, gradSlot),
   };
 }
 
 const INT_TOO = [...FLOATS, 'int32', 'int64'] as const;
+const none = {} as NoAttrs;
 
 export const elementwiseUnaryOps = {
-  relu: unary('relu', { f: (x) => (x > 0 ? x : 0), i64: (x) => (x > 0n ? x : 0n) }, INT_TOO),
-  sigmoid: unary('sigmoid', { f: sigmoid }),
-  tanh: unary('tanh', { f: Math.tanh }),
-  exp: unary('exp', { f: Math.exp }),
-  log: unary('log', { f: Math.log }),
-  sqrt: unary('sqrt', { f: Math.sqrt }),
-  square: unary('square', { f: (x) => x * x, i64: (x) => x * x }, INT_TOO),
-  abs: unary('abs', { f: Math.abs, i64: (x) => (x < 0n ? -x : x) }, INT_TOO),
+  relu: unary('relu', { f: (x) => (x > 0 ? x : 0), i64: (x) => (x > 0n ? x : 0n) }, 'Out', { dtypes: INT_TOO }),
+  sigmoid: unary('sigmoid', { f: sigmoid }, 'Out'),
+  tanh: unary('tanh', { f: Math.tanh }, 'Out'),
+  exp: unary('exp', { f: Math.exp }, 'Out'),
+  log: unary('log', { f: Math.log }, 'X'),
+  sqrt: unary('sqrt', { f: Math.sqrt }, 'Out'),
+  square: unary('square', { f: (x) => x * x, i64: (x) => x * x }, 'X', { dtypes: INT_TOO }),
+  abs: unary('abs', { f: Math.abs, i64: (x) => (x < 0n ? -x : x) }, 'X', { dtypes: INT_TOO }),
+  leaky_relu: unary('leaky_relu', { f: (x) => x }, 'X', {
+    defaults: { alpha: 0.02 },
+    paddleAttrs: { alpha: 'float' },
+    map: (k) => {
+      const alpha = k.attrs.alpha;
+      return (x) => (x > 0 ? x : alpha * x);
+    },
+  }),
+  gelu: unary('gelu', { f: geluExact }, 'X', {
+    defaults: { approximate: false },
+    paddleAttrs: { approximate: 'bool' },
+    map: (k) => (k.attrs.approximate ? geluTanh : geluExact),
+  }),
+  pow: unary('pow', { f: (x) => x }, 'X', {
+    defaults: { factor: 1 },
+    paddleAttrs: { factor: 'float' },
+    map: (k) => {
+      const p = k.attrs.factor;
+      return (x) => Math.pow(x, p);
+    },
+  }),
 } satisfies { [K in UnaryType]: OpDef<K> };
 
-function sameShapeFloat<K extends OpType>(ctx: Parameters<OpDef<K>['infer']>[0]): void {
-  const x = ctx.input('X');
-  checkDType(x, FLOATS, 'X');
-  ctx.setOutput('Out', x.shape, x.dtype);
-}
+const K_GELU = Math.sqrt(2 / Math.PI);
 
-export const leakyRelu: OpDef<'leaky_relu'> = {
-  type: 'leaky_relu',
-  inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
-  defaults: { alpha: 0.02 },
-  paddleAttrs: { alpha: 'float' },
-  infer: sameShapeFloat,
-  cpu: unaryKernel<'leaky_relu'>({ f: (x) => x }, (k) => {
-    const alpha = k.attrs.alpha;
-    return (x) => (x > 0 ? x : alpha * x);
+export const elementwiseUnaryGradOps = {
+  relu_grad: unaryGrad('relu_grad', 'Out', none, {}, () => (o, g) => (o > 0 ? g : 0)),
+  sigmoid_grad: unaryGrad('sigmoid_grad', 'Out', none, {}, () => (o, g) => g * o * (1 - o)),
+  tanh_grad: unaryGrad('tanh_grad', 'Out', none, {}, () => (o, g) => g * (1 - o * o)),
+  exp_grad: unaryGrad('exp_grad', 'Out', none, {}, () => (o, g) => g * o),
+  log_grad: unaryGrad('log_grad', 'X', none, {}, () => (x, g) => g / x),
+  sqrt_grad: unaryGrad('sqrt_grad', 'Out', none, {}, () => (o, g) => (0.5 * g) / o),
+  square_grad: unaryGrad('square_grad', 'X', none, {}, () => (x, g) => 2 * g * x),
+  abs_grad: unaryGrad('abs_grad', 'X', none, {}, () => (x, g) => (x > 0 ? g : x < 0 ? -g : 0)),
+  leaky_relu_grad: unaryGrad('leaky_relu_grad', 'X', { alpha: 0.02 }, { alpha: 'float' }, (k) => {
+    const a = k.attrs.alpha;
+    return (x, g) => (x > 0 ? g : a * g);
   }),
-};
-
-export const gelu: OpDef<'gelu'> = {
-  type: 'gelu',
-  inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
-  defaults: { approximate: false },
-  paddleAttrs: { approximate: 'bool' },
-  infer: sameShapeFloat,
-  cpu: unaryKernel<'gelu'>({ f: geluExact }, (k) => (k.attrs.approximate ? geluTanh : geluExact)),
-};
-
-export const pow: OpDef<'pow'> = {
-  type: 'pow',
-  inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
-  defaults: { factor: 1 },
-  paddleAttrs: { factor: 'float' },
-  infer: sameShapeFloat,
-  cpu: unaryKernel<'pow'>({ f: (x) => x }, (k) => {
+  gelu_grad: unaryGrad('gelu_grad', 'X', { approximate: false }, { approximate: 'bool' }, (k) =>
+    k.attrs.approximate
+      ? (x, g) => {
+          const t = Math.tanh(K_GELU * (x + 0.044715 * x * x * x));
+          return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * K_GELU * (1 + 3 * 0.044715 * x * x));
+        }
+      : (x, g) => g * (0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI)),
+  ),
+  pow_grad: unaryGrad('pow_grad', 'X', { factor: 1 }, { factor: 'float' }, (k) => {
     const p = k.attrs.factor;
-    return (x) => Math.pow(x, p);
+    return (x, g) => g * p * Math.pow(x, p - 1);
   }),
-};
+} satisfies { [K in UnaryGradType]: OpDef<K> };
 
 /** scale: bias_after_scale ? scale * x + bias : scale * (x + bias). Integers too (int64 exact when scale and bias are integers). */
 export const scale: OpDef<'scale'> = {
@@ -142,4 +219,9 @@ export const scale: OpDef<'scale'> = {
     }
     unaryKernel<'scale'>({ f: (v) => v }, () => (after ? (v) => s * v + b : (v) => s * (v + b)))(k);
   },
+  // Paddle's ScaleGradMaker: the gradient is a scale op with the same factor and no bias.
+  grad(g) {
+    g.append('scale', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X') }, { scale: g.attrs.scale, bias: 0, bias_after_scale: true });
+  },
 };
+

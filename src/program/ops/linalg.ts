@@ -1,8 +1,8 @@
-import { matmulKernel, mulKernel } from '../../kernels/cpu/matmul';
+import { matmulGradKernel, matmulKernel, mulGradKernel, mulKernel } from '../../kernels/cpu/matmul';
 import { formatShape } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, FLOATS, shapeFail } from './check';
 import { matmulGeometry } from './geometry';
-import type { OpDef } from './types';
+import type { GradCtx, OpDef, VarInfo } from './types';
 
 /** matmul_v2: Paddle's batched matmul with broadcast batch dims and optional transposes. */
 export const matmulV2: OpDef<'matmul_v2'> = {
@@ -23,6 +23,7 @@ export const matmulV2: OpDef<'matmul_v2'> = {
     ctx.setOutput('Out', g.out, x.dtype);
   },
   cpu: matmulKernel,
+  grad: (g) => linearGrad(g, 'matmul_v2_grad'),
 };
 
 /** mul: the fluid fc matmul; X flattened to 2-D at x_num_col_dims, Y at y_num_col_dims. */
@@ -47,4 +48,42 @@ export const mul: OpDef<'mul'> = {
     ctx.setOutput('Out', [...x.shape.slice(0, xn), ...y.shape.slice(yn)], x.dtype);
   },
   cpu: mulKernel,
+  grad: (g) => linearGrad(g, 'mul_grad'),
+};
+
+function linearGrad(g: GradCtx<'matmul_v2' | 'mul'>, type: 'matmul_v2_grad' | 'mul_grad'): void {
+  const outs: Record<string, string> = {};
+  if (g.needs('X')) outs['X@GRAD'] = g.inputGrad('X');
+  if (g.needs('Y')) outs['Y@GRAD'] = g.inputGrad('Y');
+  g.append(type, { X: g.input('X'), Y: g.input('Y'), 'Out@GRAD': g.outGrad('Out')! }, outs, { ...g.attrs } as never);
+}
+
+function gradShapes(ctx: { input(s: string): VarInfo; setOutput(s: string, sh: readonly number[], d: VarInfo['dtype']): void }): void {
+  const x = ctx.input('X');
+  const y = ctx.input('Y');
+  ctx.setOutput('X@GRAD', x.shape, x.dtype);
+  ctx.setOutput('Y@GRAD', y.shape, y.dtype);
+}
+
+const GRAD_SLOTS = {
+  inputs: [{ name: 'X' }, { name: 'Y' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'X@GRAD', optional: true }, { name: 'Y@GRAD', optional: true }],
+} as const;
+
+export const matmulV2Grad: OpDef<'matmul_v2_grad'> = {
+  type: 'matmul_v2_grad',
+  ...GRAD_SLOTS,
+  defaults: { trans_x: false, trans_y: false },
+  paddleAttrs: { trans_x: 'bool', trans_y: 'bool' },
+  infer: gradShapes,
+  cpu: matmulGradKernel,
+};
+
+export const mulGrad: OpDef<'mul_grad'> = {
+  type: 'mul_grad',
+  ...GRAD_SLOTS,
+  defaults: { x_num_col_dims: 1, y_num_col_dims: 1 },
+  paddleAttrs: { x_num_col_dims: 'int', y_num_col_dims: 'int' },
+  infer: gradShapes,
+  cpu: mulGradKernel,
 };

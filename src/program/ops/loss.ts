@@ -1,4 +1,4 @@
-import { accuracyKernel, softmaxCrossEntropyKernel, topKKernel } from '../../kernels/cpu/loss';
+import { accuracyKernel, softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel, topKKernel } from '../../kernels/cpu/loss';
 import { formatShape, normAxis } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
 import type { OpDef } from './types';
@@ -34,6 +34,28 @@ export const softmaxWithCrossEntropy: OpDef<'softmax_with_cross_entropy'> = {
     ctx.setOutput('Loss', lossShape, logits.dtype);
   },
   cpu: softmaxCrossEntropyKernel,
+  grad(g) {
+    g.append(
+      'softmax_with_cross_entropy_grad',
+      { Label: g.input('Label'), Softmax: g.output('Softmax'), 'Loss@GRAD': g.outGradOrZeros('Loss') },
+      { 'Logits@GRAD': g.inputGrad('Logits') },
+      { ...g.attrs },
+    );
+  },
+};
+
+/** Only the loss's gradient flows back (as in Paddle, the Softmax output is not differentiated). */
+export const softmaxWithCrossEntropyGrad: OpDef<'softmax_with_cross_entropy_grad'> = {
+  type: 'softmax_with_cross_entropy_grad',
+  inputs: [{ name: 'Label' }, { name: 'Softmax' }, { name: 'Loss@GRAD' }],
+  outputs: [{ name: 'Logits@GRAD' }],
+  defaults: softmaxWithCrossEntropy.defaults,
+  paddleAttrs: softmaxWithCrossEntropy.paddleAttrs,
+  infer(ctx) {
+    const p = ctx.input('Softmax');
+    ctx.setOutput('Logits@GRAD', p.shape, p.dtype);
+  },
+  cpu: softmaxCrossEntropyGradKernel,
 };
 
 export const topKV2: OpDef<'top_k_v2'> = {

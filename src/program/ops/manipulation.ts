@@ -1,6 +1,11 @@
 import {
   castKernel,
+  concatGradKernel,
   concatKernel,
+  copyGradKernel,
+  gatherGradKernel,
+  sliceGradKernel,
+  transposeGradKernel,
   copyKernel,
   gatherKernel,
   oneHotKernel,
@@ -13,7 +18,7 @@ import { DTYPES, isDType } from '../dtype';
 import { DTypeError } from '../errors';
 import { formatShape, normAxis, numel } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, INDEX, shapeFail } from './check';
-import type { OpDef } from './types';
+import type { GradCtx, InferCtx, OpDef, VarInfo } from './types';
 
 /** reshape2: 0 copies the input dim at that position, one -1 is inferred. */
 export function reshapeTarget(input: readonly number[], target: readonly number[]): number[] {
@@ -47,21 +52,65 @@ export function reshapeTarget(input: readonly number[], target: readonly number[
 export const reshape2: OpDef<'reshape2'> = {
   type: 'reshape2',
   inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
+  outputs: [{ name: 'Out' }, { name: 'XShape', optional: true }],
   defaults: { shape: [] },
   paddleAttrs: { shape: 'ints' },
   infer(ctx) {
     const x = ctx.input('X');
     ctx.setOutput('Out', reshapeTarget(x.shape, ctx.attrs.shape), x.dtype);
+    setXShape(ctx, x);
   },
   cpu: copyKernel,
   halfNative: true,
+  grad: (g) => xshapeGrad(g, 'reshape2_grad'),
 };
+
+/**
+ * Paddle's XShape: a tensor of shape [0, ...X.shape], holding no data, that carries the input's
+ * run-time shape to the gradient op.
+ */
+function setXShape<K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_range'>(ctx: InferCtx<K>, x: VarInfo): void {
+  ctx.setOutput('XShape', [0, ...x.shape], x.dtype);
+}
+
+function xshapeGrad<K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_range'>(g: GradCtx<K>, type: `${K}_grad`): void {
+  const inputs: Record<string, string | string[]> = { 'Out@GRAD': g.outGrad('Out')! };
+  if (g.output('XShape').length) inputs.XShape = g.output('XShape');
+  else inputs.X = g.input('X');
+  g.append(type, inputs, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs } as never);
+}
+
+function xshapeGradDef<G extends 'reshape2_grad' | 'transpose2_grad' | 'flatten_contiguous_range_grad'>(
+  type: G,
+  defaults: OpDef<G>['defaults'],
+  paddleAttrs: OpDef<G>['paddleAttrs'],
+  cpu: OpDef<G>['cpu'],
+): OpDef<G> {
+  return {
+    type,
+    inputs: [{ name: 'XShape', optional: true }, { name: 'X', optional: true }, { name: 'Out@GRAD' }],
+    outputs: [{ name: 'X@GRAD' }],
+    defaults,
+    paddleAttrs,
+    infer(ctx) {
+      const xs = ctx.maybeInput('XShape');
+      const g = ctx.input('Out@GRAD');
+      const shape = xs ? xs.shape.slice(1) : ctx.input('X').shape;
+      ctx.setOutput('X@GRAD', shape, g.dtype);
+    },
+    cpu,
+    halfNative: true,
+  };
+}
+
+export const reshape2Grad = xshapeGradDef('reshape2_grad', { shape: [] }, { shape: 'ints' }, copyGradKernel);
+export const transpose2Grad = xshapeGradDef('transpose2_grad', { axis: [] }, { axis: 'ints' }, transposeGradKernel);
+export const flattenGrad = xshapeGradDef('flatten_contiguous_range_grad', { start_axis: 1, stop_axis: -1 }, { start_axis: 'int', stop_axis: 'int' }, copyGradKernel);
 
 export const transpose2: OpDef<'transpose2'> = {
   type: 'transpose2',
   inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
+  outputs: [{ name: 'Out' }, { name: 'XShape', optional: true }],
   defaults: { axis: [] },
   paddleAttrs: { axis: 'ints' },
   infer(ctx) {
@@ -71,19 +120,22 @@ export const transpose2: OpDef<'transpose2'> = {
       shapeFail(`axis ${JSON.stringify(ctx.attrs.axis)} is not a permutation of the ${x.shape.length} dims of X ${formatShape(x.shape)}`);
     }
     ctx.setOutput('Out', perm.map((p) => x.shape[p]), x.dtype);
+    setXShape(ctx, x);
   },
   cpu: transposeKernel,
   halfNative: true,
+  grad: (g) => xshapeGrad(g, 'transpose2_grad'),
 };
 
 export const flatten: OpDef<'flatten_contiguous_range'> = {
   type: 'flatten_contiguous_range',
   inputs: [{ name: 'X' }],
-  outputs: [{ name: 'Out' }],
+  outputs: [{ name: 'Out' }, { name: 'XShape', optional: true }],
   defaults: { start_axis: 1, stop_axis: -1 },
   paddleAttrs: { start_axis: 'int', stop_axis: 'int' },
   infer(ctx) {
     const x = ctx.input('X');
+    setXShape(ctx, x);
     if (x.shape.length === 0) {
       ctx.setOutput('Out', [1], x.dtype);
       return;
@@ -96,6 +148,7 @@ export const flatten: OpDef<'flatten_contiguous_range'> = {
   },
   cpu: copyKernel,
   halfNative: true,
+  grad: (g) => xshapeGrad(g, 'flatten_contiguous_range_grad'),
 };
 
 export const concat: OpDef<'concat'> = {
@@ -121,6 +174,24 @@ export const concat: OpDef<'concat'> = {
     ctx.setOutput('Out', out, first.dtype);
   },
   cpu: concatKernel,
+  halfNative: true,
+  grad(g) {
+    // every piece is cut out; the ones that need no gradient go to scratch variables
+    const outs = g.input('X').map((n, i) => (g.needs('X', i) ? g.inputGrad('X', i) : g.temp(n)));
+    g.append('concat_grad', { X: g.input('X'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': outs }, { axis: g.attrs.axis });
+  },
+};
+
+export const concatGrad: OpDef<'concat_grad'> = {
+  type: 'concat_grad',
+  inputs: [{ name: 'X', multi: true }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'X@GRAD', multi: true }],
+  defaults: { axis: 0 },
+  paddleAttrs: { axis: 'int' },
+  infer(ctx) {
+    ctx.inputs('X').forEach((x, i) => ctx.setOutput('X@GRAD', x.shape, x.dtype, i));
+  },
+  cpu: concatGradKernel,
   halfNative: true,
 };
 
@@ -162,6 +233,11 @@ export const split: OpDef<'split'> = {
   },
   cpu: splitKernel,
   halfNative: true,
+  // Paddle's SplitGradMaker: the gradient is the concat of the parts' gradients.
+  grad(g) {
+    const parts = g.output('Out').map((_, i) => g.outGradOrZeros('Out', i));
+    g.append('concat', { X: parts }, { Out: g.inputGrad('X') }, { axis: g.attrs.axis });
+  },
 };
 
 export const slice: OpDef<'slice'> = {
@@ -184,6 +260,22 @@ export const slice: OpDef<'slice'> = {
   },
   cpu: sliceKernel,
   halfNative: true,
+  grad(g) {
+    g.append('slice_grad', { Input: g.input('Input'), 'Out@GRAD': g.outGrad('Out')! }, { 'Input@GRAD': g.inputGrad('Input') }, { ...g.attrs });
+  },
+};
+
+export const sliceGrad: OpDef<'slice_grad'> = {
+  type: 'slice_grad',
+  inputs: [{ name: 'Input' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'Input@GRAD' }],
+  defaults: { axes: [], starts: [], ends: [], decrease_axis: [], infer_flags: [] },
+  paddleAttrs: { axes: 'ints', starts: 'ints', ends: 'ints', decrease_axis: 'ints', infer_flags: 'ints' },
+  infer(ctx) {
+    const x = ctx.input('Input');
+    ctx.setOutput('Input@GRAD', x.shape, x.dtype);
+  },
+  cpu: sliceGradKernel,
 };
 
 export const gather: OpDef<'gather'> = {
@@ -202,6 +294,22 @@ export const gather: OpDef<'gather'> = {
   },
   cpu: gatherKernel,
   halfNative: true,
+  grad(g) {
+    g.append('gather_grad', { X: g.input('X'), Index: g.input('Index'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { axis: g.attrs.axis });
+  },
+};
+
+export const gatherGrad: OpDef<'gather_grad'> = {
+  type: 'gather_grad',
+  inputs: [{ name: 'X' }, { name: 'Index' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'X@GRAD' }],
+  defaults: { axis: 0 },
+  paddleAttrs: { axis: 'int' },
+  infer(ctx) {
+    const x = ctx.input('X');
+    ctx.setOutput('X@GRAD', x.shape, x.dtype);
+  },
+  cpu: gatherGradKernel,
 };
 
 export const oneHot: OpDef<'one_hot_v2'> = {
@@ -234,6 +342,10 @@ export const cast: OpDef<'cast'> = {
   },
   cpu: castKernel,
   halfNative: true,
+  // Paddle's CastOpGradMaker: a cast back to the input's dtype.
+  grad(g) {
+    g.append('cast', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X') }, { in_dtype: g.attrs.out_dtype, out_dtype: g.attrs.in_dtype });
+  },
 };
 
 export const assign: OpDef<'assign'> = {
@@ -249,5 +361,8 @@ export const assign: OpDef<'assign'> = {
   cpu: copyKernel,
   halfNative: true,
   inplaceSafe: true,
+  grad(g) {
+    g.append('assign', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X') });
+  },
 };
 

@@ -1,4 +1,15 @@
-import { batchNormKernel, conv2dKernel, dropoutKernel, lookupTableKernel, pool2dKernel } from '../../kernels/cpu/nn';
+import {
+  batchNormGradKernel,
+  batchNormKernel,
+  conv2dGradKernel,
+  conv2dKernel,
+  dropoutGradKernel,
+  dropoutKernel,
+  lookupTableGradKernel,
+  lookupTableKernel,
+  pool2dGradKernel,
+  pool2dKernel,
+} from '../../kernels/cpu/nn';
 import { formatShape } from '../shape';
 import { checkDType, checkRank, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
 import { convWindow, expandPaddings, poolWindow } from './geometry';
@@ -38,6 +49,27 @@ export const conv2d: OpDef<'conv2d'> = {
     ctx.setOutput('Output', [N, OC, oh, ow], x.dtype);
   },
   cpu: conv2dKernel,
+  grad(g) {
+    const outs: Record<string, string> = {};
+    if (g.needs('Input')) outs['Input@GRAD'] = g.inputGrad('Input');
+    if (g.needs('Filter')) outs['Filter@GRAD'] = g.inputGrad('Filter');
+    g.append('conv2d_grad', { Input: g.input('Input'), Filter: g.input('Filter'), 'Output@GRAD': g.outGrad('Output')! }, outs, { ...g.attrs });
+  },
+};
+
+export const conv2dGrad: OpDef<'conv2d_grad'> = {
+  type: 'conv2d_grad',
+  inputs: [{ name: 'Input' }, { name: 'Filter' }, { name: 'Output@GRAD' }],
+  outputs: [{ name: 'Input@GRAD', optional: true }, { name: 'Filter@GRAD', optional: true }],
+  defaults: conv2d.defaults,
+  paddleAttrs: conv2d.paddleAttrs,
+  infer(ctx) {
+    const x = ctx.input('Input');
+    const w = ctx.input('Filter');
+    ctx.setOutput('Input@GRAD', x.shape, x.dtype);
+    ctx.setOutput('Filter@GRAD', w.shape, w.dtype);
+  },
+  cpu: conv2dGradKernel,
 };
 
 export const pool2d: OpDef<'pool2d'> = {
@@ -92,6 +124,22 @@ export const pool2d: OpDef<'pool2d'> = {
     ctx.setOutput('Out', [N, C, oh, ow], x.dtype);
   },
   cpu: pool2dKernel,
+  grad(g) {
+    g.append('pool2d_grad', { X: g.input('X'), Out: g.output('Out'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs });
+  },
+};
+
+export const pool2dGrad: OpDef<'pool2d_grad'> = {
+  type: 'pool2d_grad',
+  inputs: [{ name: 'X' }, { name: 'Out' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'X@GRAD' }],
+  defaults: pool2d.defaults,
+  paddleAttrs: pool2d.paddleAttrs,
+  infer(ctx) {
+    const x = ctx.input('X');
+    ctx.setOutput('X@GRAD', x.shape, x.dtype);
+  },
+  cpu: pool2dGradKernel,
 };
 
 export const batchNorm: OpDef<'batch_norm'> = {
@@ -121,6 +169,48 @@ export const batchNorm: OpDef<'batch_norm'> = {
   },
   cpu: batchNormKernel,
   inplaceSafe: true,
+  grad(g) {
+    const outs: Record<string, string> = {};
+    for (const slot of ['X', 'Scale', 'Bias']) if (g.needs(slot)) outs[`${slot}@GRAD`] = g.inputGrad(slot);
+    const inputs: Record<string, string[]> = {
+      X: g.input('X'),
+      Scale: g.input('Scale'),
+      Bias: g.input('Bias'),
+      Mean: g.input('Mean'),
+      Variance: g.input('Variance'),
+      'Y@GRAD': [g.outGrad('Y')!],
+    };
+    if (g.output('SavedMean').length) inputs.SavedMean = g.output('SavedMean');
+    if (g.output('SavedVariance').length) inputs.SavedVariance = g.output('SavedVariance');
+    g.append('batch_norm_grad', inputs, outs, { ...g.attrs });
+  },
+};
+
+export const batchNormGrad: OpDef<'batch_norm_grad'> = {
+  type: 'batch_norm_grad',
+  inputs: [
+    { name: 'X' },
+    { name: 'Scale' },
+    { name: 'Bias' },
+    { name: 'Mean', optional: true },
+    { name: 'Variance', optional: true },
+    { name: 'SavedMean', optional: true },
+    { name: 'SavedVariance', optional: true },
+    { name: 'Y@GRAD' },
+  ],
+  outputs: [{ name: 'X@GRAD', optional: true }, { name: 'Scale@GRAD', optional: true }, { name: 'Bias@GRAD', optional: true }],
+  defaults: batchNorm.defaults,
+  paddleAttrs: batchNorm.paddleAttrs,
+  infer(ctx) {
+    const x = ctx.input('X');
+    const global = ctx.attrs.is_test || ctx.attrs.use_global_stats;
+    const need = global ? ['Mean', 'Variance'] : ['SavedMean', 'SavedVariance'];
+    for (const slot of need) if (!ctx.maybeInput(slot)) shapeFail(`input ${slot} is needed ${global ? 'with global statistics' : 'in training mode'}`);
+    ctx.setOutput('X@GRAD', x.shape, x.dtype);
+    ctx.setOutput('Scale@GRAD', ctx.input('Scale').shape, x.dtype);
+    ctx.setOutput('Bias@GRAD', ctx.input('Bias').shape, x.dtype);
+  },
+  cpu: batchNormGradKernel,
 };
 
 export const lookupTableV2: OpDef<'lookup_table_v2'> = {
@@ -138,6 +228,22 @@ export const lookupTableV2: OpDef<'lookup_table_v2'> = {
   },
   cpu: lookupTableKernel,
   halfNative: true,
+  grad(g) {
+    g.append('lookup_table_v2_grad', { W: g.input('W'), Ids: g.input('Ids'), 'Out@GRAD': g.outGrad('Out')! }, { 'W@GRAD': g.inputGrad('W') }, { ...g.attrs });
+  },
+};
+
+export const lookupTableV2Grad: OpDef<'lookup_table_v2_grad'> = {
+  type: 'lookup_table_v2_grad',
+  inputs: [{ name: 'W' }, { name: 'Ids' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'W@GRAD' }],
+  defaults: { padding_idx: -1 },
+  paddleAttrs: { padding_idx: 'long' },
+  infer(ctx) {
+    const w = ctx.input('W');
+    ctx.setOutput('W@GRAD', w.shape, w.dtype);
+  },
+  cpu: lookupTableGradKernel,
 };
 
 export const dropout: OpDef<'dropout'> = {
@@ -156,4 +262,20 @@ export const dropout: OpDef<'dropout'> = {
   },
   cpu: dropoutKernel,
   random: true,
+  grad(g) {
+    g.append('dropout_grad', { Mask: g.output('Mask'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs });
+  },
+};
+
+export const dropoutGrad: OpDef<'dropout_grad'> = {
+  type: 'dropout_grad',
+  inputs: [{ name: 'Mask' }, { name: 'Out@GRAD' }],
+  outputs: [{ name: 'X@GRAD' }],
+  defaults: dropout.defaults,
+  paddleAttrs: dropout.paddleAttrs,
+  infer(ctx) {
+    const gr = ctx.input('Out@GRAD');
+    ctx.setOutput('X@GRAD', gr.shape, gr.dtype);
+  },
+  cpu: dropoutGradKernel,
 };

@@ -1,7 +1,9 @@
-import { reduceMaxKernel, reduceMeanKernel, reduceSumKernel, reducedDims, softmaxKernel, sumKernel } from '../../kernels/cpu/reduce';
+import { reduceGradKernel, reduceMaxKernel, reduceMeanKernel, reduceSumKernel, reducedDims, softmaxGradKernel, softmaxKernel, sumKernel } from '../../kernels/cpu/reduce';
 import { formatShape, normAxis } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, FLOATS, shapeFail } from './check';
 import type { InferCtx, OpDef, ReduceAttrs } from './types';
+
+type ReduceGradType = `${ReduceType}_grad`;
 
 type ReduceType = 'reduce_mean' | 'reduce_sum' | 'reduce_max';
 
@@ -26,8 +28,35 @@ function reduceDef<K extends ReduceType>(type: K, cpu: OpDef<K>['cpu'], dtypes: 
       ctx.setOutput('Out', out, x.dtype);
     },
     cpu,
+    grad(g) {
+      const inputs: Record<string, string> = { X: g.input('X')[0], 'Out@GRAD': g.outGrad('Out')! };
+      if (type === 'reduce_max') inputs.Out = g.output('Out')[0];
+      g.append(`${type}_grad` as ReduceGradType, inputs, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs } as never);
+    },
   };
 }
+
+function reduceGradDef<G extends ReduceGradType>(type: G, mode: 'sum' | 'mean' | 'max'): OpDef<G> {
+  return {
+    type,
+    inputs: mode === 'max' ? [{ name: 'X' }, { name: 'Out' }, { name: 'Out@GRAD' }] : [{ name: 'X' }, { name: 'Out@GRAD' }],
+    outputs: [{ name: 'X@GRAD' }],
+    defaults: { dim: [], keep_dim: false, reduce_all: false } as ReduceAttrs as OpDef<G>['defaults'],
+    paddleAttrs: { dim: 'ints', keep_dim: 'bool', reduce_all: 'bool' } as OpDef<G>['paddleAttrs'],
+    infer(ctx) {
+      const x = ctx.input('X');
+      checkDType(x, FLOATS, 'X');
+      ctx.setOutput('X@GRAD', x.shape, x.dtype);
+    },
+    cpu: (k) => reduceGradKernel(k, mode),
+  };
+}
+
+export const reduceGradOps = {
+  reduce_mean_grad: reduceGradDef('reduce_mean_grad', 'mean'),
+  reduce_sum_grad: reduceGradDef('reduce_sum_grad', 'sum'),
+  reduce_max_grad: reduceGradDef('reduce_max_grad', 'max'),
+};
 
 const SUMMABLE = [...FLOATS, 'int32', 'int64'] as const;
 
@@ -57,6 +86,12 @@ export const sum: OpDef<'sum'> = {
     ctx.setOutput('Out', first.shape, first.dtype);
   },
   cpu: sumKernel,
+  // Paddle's SumGradMaker: every input receives the output gradient (a scale by 1).
+  grad(g) {
+    g.input('X').forEach((_, i) => {
+      if (g.needs('X', i)) g.append('scale', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X', i) }, { scale: 1 });
+    });
+  },
 };
 
 function softmaxDef<K extends 'softmax' | 'log_softmax'>(type: K): OpDef<K> {
@@ -73,8 +108,30 @@ function softmaxDef<K extends 'softmax' | 'log_softmax'>(type: K): OpDef<K> {
       ctx.setOutput('Out', x.shape, x.dtype);
     },
     cpu: (k) => softmaxKernel(k, type === 'log_softmax'),
+    grad(g) {
+      g.append(`${type}_grad` as `${K}_grad`, { Out: g.output('Out'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { axis: g.attrs.axis });
+    },
   };
 }
+
+function softmaxGradDef<G extends 'softmax_grad' | 'log_softmax_grad'>(type: G): OpDef<G> {
+  return {
+    type,
+    inputs: [{ name: 'Out' }, { name: 'Out@GRAD' }],
+    outputs: [{ name: 'X@GRAD' }],
+    defaults: { axis: -1 } as OpDef<G>['defaults'],
+    paddleAttrs: { axis: 'int' } as OpDef<G>['paddleAttrs'],
+    infer(ctx) {
+      const y = ctx.input('Out');
+      checkDType(y, FLOATS, 'Out');
+      ctx.setOutput('X@GRAD', y.shape, y.dtype);
+    },
+    cpu: (k) => softmaxGradKernel(k, type === 'log_softmax_grad'),
+  };
+}
+
+export const softmaxGrad = softmaxGradDef('softmax_grad');
+export const logSoftmaxGrad = softmaxGradDef('log_softmax_grad');
 
 export const softmax = softmaxDef('softmax');
 export const logSoftmax = softmaxDef('log_softmax');

@@ -2,21 +2,18 @@
  * The op registry: one definition per op type, typed against the closed union so that a missing
  * op or a definition of the wrong shape is a compile error.
  */
-import { assign, cast, concat, flatten, gather, oneHot, reshape2, slice, split, transpose2 } from './manipulation';
-import { accuracy, softmaxWithCrossEntropy, topKV2 } from './loss';
-import { batchNorm, conv2d, dropout, lookupTableV2, pool2d } from './nn';
-import { elementwiseBinaryOps, elementwiseUnaryOps, gelu, leakyRelu, pow, scale } from './elementwise';
+import { assign, cast, concat, concatGrad, flatten, flattenGrad, gather, gatherGrad, oneHot, reshape2, reshape2Grad, slice, sliceGrad, split, transpose2, transpose2Grad } from './manipulation';
+import { accuracy, softmaxWithCrossEntropy, softmaxWithCrossEntropyGrad, topKV2 } from './loss';
+import { batchNorm, batchNormGrad, conv2d, conv2dGrad, dropout, dropoutGrad, lookupTableV2, lookupTableV2Grad, pool2d, pool2dGrad } from './nn';
+import { elementwiseBinaryGradOps, elementwiseBinaryOps, elementwiseUnaryGradOps, elementwiseUnaryOps, scale } from './elementwise';
 import { fillAnyLike, fillConstant, gaussianRandom, truncatedGaussianRandom, uniformRandom } from './creation';
-import { matmulV2, mul } from './linalg';
-import { logSoftmax, reduceOps, softmax, sum } from './reduce';
+import { matmulV2, matmulV2Grad, mul, mulGrad } from './linalg';
+import { logSoftmax, logSoftmaxGrad, reduceGradOps, reduceOps, softmax, softmaxGrad, sum } from './reduce';
 import type { AnyOpDef, OpDef, OpType } from './types';
 
 export const opRegistry: { readonly [K in OpType]: OpDef<K> } = {
   ...elementwiseBinaryOps,
   ...elementwiseUnaryOps,
-  leaky_relu: leakyRelu,
-  gelu,
-  pow,
   scale,
   matmul_v2: matmulV2,
   mul,
@@ -47,6 +44,26 @@ export const opRegistry: { readonly [K in OpType]: OpDef<K> } = {
   batch_norm: batchNorm,
   lookup_table_v2: lookupTableV2,
   dropout,
+  // gradient ops
+  ...elementwiseBinaryGradOps,
+  ...elementwiseUnaryGradOps,
+  matmul_v2_grad: matmulV2Grad,
+  mul_grad: mulGrad,
+  softmax_grad: softmaxGrad,
+  log_softmax_grad: logSoftmaxGrad,
+  ...reduceGradOps,
+  reshape2_grad: reshape2Grad,
+  transpose2_grad: transpose2Grad,
+  flatten_contiguous_range_grad: flattenGrad,
+  concat_grad: concatGrad,
+  slice_grad: sliceGrad,
+  gather_grad: gatherGrad,
+  softmax_with_cross_entropy_grad: softmaxWithCrossEntropyGrad,
+  conv2d_grad: conv2dGrad,
+  pool2d_grad: pool2dGrad,
+  batch_norm_grad: batchNormGrad,
+  lookup_table_v2_grad: lookupTableV2Grad,
+  dropout_grad: dropoutGrad,
 };
 
 export function isOpType(t: string): t is OpType {

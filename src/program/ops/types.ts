@@ -11,7 +11,7 @@ export type AxisAttrs = { axis: number };
 export type NoAttrs = Record<string, never>;
 export type RandomAttrs = { seed: number };
 
-export interface OpAttrMap {
+export interface ForwardAttrMap {
   // elementwise binary
   elementwise_add: AxisAttrs;
   elementwise_sub: AxisAttrs;
@@ -110,6 +110,49 @@ export interface OpAttrMap {
   };
 }
 
+/** Gradient ops: Paddle's `<type>_grad`, with the forward op's attributes. */
+export interface GradOpAttrMap {
+  elementwise_add_grad: AxisAttrs;
+  elementwise_sub_grad: AxisAttrs;
+  elementwise_mul_grad: AxisAttrs;
+  elementwise_div_grad: AxisAttrs;
+  elementwise_max_grad: AxisAttrs;
+  elementwise_min_grad: AxisAttrs;
+  elementwise_pow_grad: AxisAttrs;
+  relu_grad: NoAttrs;
+  sigmoid_grad: NoAttrs;
+  tanh_grad: NoAttrs;
+  exp_grad: NoAttrs;
+  log_grad: NoAttrs;
+  sqrt_grad: NoAttrs;
+  square_grad: NoAttrs;
+  abs_grad: NoAttrs;
+  leaky_relu_grad: ForwardAttrMap['leaky_relu'];
+  gelu_grad: ForwardAttrMap['gelu'];
+  pow_grad: ForwardAttrMap['pow'];
+  matmul_v2_grad: ForwardAttrMap['matmul_v2'];
+  mul_grad: ForwardAttrMap['mul'];
+  softmax_grad: AxisAttrs;
+  log_softmax_grad: AxisAttrs;
+  reduce_mean_grad: ReduceAttrs;
+  reduce_sum_grad: ReduceAttrs;
+  reduce_max_grad: ReduceAttrs;
+  reshape2_grad: ForwardAttrMap['reshape2'];
+  transpose2_grad: ForwardAttrMap['transpose2'];
+  flatten_contiguous_range_grad: ForwardAttrMap['flatten_contiguous_range'];
+  concat_grad: AxisAttrs;
+  slice_grad: ForwardAttrMap['slice'];
+  gather_grad: AxisAttrs;
+  softmax_with_cross_entropy_grad: ForwardAttrMap['softmax_with_cross_entropy'];
+  conv2d_grad: ForwardAttrMap['conv2d'];
+  pool2d_grad: ForwardAttrMap['pool2d'];
+  batch_norm_grad: ForwardAttrMap['batch_norm'];
+  lookup_table_v2_grad: ForwardAttrMap['lookup_table_v2'];
+  dropout_grad: ForwardAttrMap['dropout'];
+}
+
+export type OpAttrMap = ForwardAttrMap & GradOpAttrMap;
+
 export type OpType = keyof OpAttrMap;
 
 /** How Paddle's framework.proto stores an attribute (used by the .pdmodel writer). */
@@ -160,6 +203,32 @@ export interface KernelArgs<K extends OpType> {
 
 export type CpuKernel<K extends OpType> = (k: KernelArgs<K>) => void;
 
+/**
+ * What a gradient rule sees: the forward op, the gradients flowing into its outputs, and which of
+ * its inputs need a gradient. The rule appends ops (role backward) through `append` and names the
+ * gradient of each input it handles with `inputGrad`.
+ */
+export interface GradCtx<K extends OpType> {
+  readonly attrs: Readonly<OpAttrMap[K]>;
+  /** The forward op's variable names in a slot. */
+  input(slot: string): string[];
+  output(slot: string): string[];
+  /** The gradient flowing into output (slot, index), or undefined where none does. */
+  outGrad(slot: string, index?: number): string | undefined;
+  /** As outGrad, but a zero tensor shaped like the output where no gradient flows. */
+  outGradOrZeros(slot: string, index?: number): string;
+  /** Whether input (slot, index) needs a gradient. */
+  needs(slot: string, index?: number): boolean;
+  /** A new variable that will hold the gradient of input (slot, index); the rule must write it. */
+  inputGrad(slot: string, index?: number): string;
+  /** Appends a backward op whose outputs are existing variables (made by inputGrad or temp). */
+  append<T extends OpType>(type: T, inputs: Record<string, string | string[]>, outputs: Record<string, string | string[]>, attrs?: Partial<OpAttrMap[T]>): void;
+  /** A new temporary variable for an intermediate result of the rule. */
+  temp(hint: string): string;
+}
+
+export type GradRule<K extends OpType> = (g: GradCtx<K>) => void;
+
 export interface OpDef<K extends OpType> {
   readonly type: K;
   readonly inputs: readonly SlotSpec[];
@@ -181,6 +250,11 @@ export interface OpDef<K extends OpType> {
   readonly inplaceSafe?: boolean;
   /** The op has side effects beyond its outputs and is never removed as dead code. */
   readonly sideEffects?: boolean;
+  /**
+   * The gradient rule; absent for ops that pass no gradient (integer outputs, random fills,
+   * metrics). Gradient ops are ops of the registry themselves (Paddle's `<type>_grad`).
+   */
+  readonly grad?: GradRule<K>;
 }
 
 export type AnyOpDef = { [K in OpType]: OpDef<K> }[OpType];
