@@ -28,6 +28,7 @@ export * as ops from './program/api/ops';
 export * as nn from './program/api/nn';
 export * as initializer from './program/initializer';
 export * as uniqueName from './program/unique-name';
+export * as lr from './optimizer/lr';
 export { Tensor } from './executor/tensor';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
