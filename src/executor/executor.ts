@@ -101,6 +101,14 @@ export class Executor {
     const block = program.globalBlock();
     const { targets, fetchVars, prune } = this.resolveFetches(block, o.fetchList ?? [], o.usePrune ?? false);
     const feeds = this.resolveFeeds(block, o.feed ?? {});
+    for (const [name, source] of program.lrSources) {
+      const value = source();
+      if (value === undefined || !block.hasVar(name)) continue;
+      const v = block.var(name);
+      const t = new Tensor(v.dtype, [1]);
+      t.data[0] = value as never;
+      scope.putTensor(name, t);
+    }
 
     const key = [
       program.id,

@@ -16,6 +16,11 @@ export class Program {
   readonly blocks: Block[];
   /** Which variable holds the gradient of which, as the last backward pass over it recorded. */
   readonly gradientOf = new Map<string, string>();
+  /**
+   * Learning-rate variables an optimizer drives: before each run the executor writes the value the
+   * source returns (a scheduler's current rate, or a rate set with setLr) into the variable.
+   */
+  readonly lrSources = new Map<string, () => number | undefined>();
   /** The role new ops get (see roleGuard). */
   currentRole: number = OpRole.Forward;
   private _version = 0;
@@ -71,6 +76,7 @@ export class Program {
     const p = new Program();
     p.randomSeed = this.randomSeed;
     if (!o.forTest) for (const [k, v] of this.gradientOf) p.gradientOf.set(k, v);
+    if (!o.forTest) for (const [k, v] of this.lrSources) p.lrSources.set(k, v);
     p.blocks.length = 0;
     for (const b of this.blocks) {
       const nb = new Block(p, b.idx, b.parentIdx);

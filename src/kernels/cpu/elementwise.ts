@@ -18,7 +18,7 @@ export interface UnaryScalar {
   i64?: (x: bigint) => bigint;
 }
 
-type BinaryOp = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
+type BinaryOp = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow' | 'elementwise_mod';
 
 export function binaryKernel<K extends BinaryOp>(s: BinaryScalar) {
   return (k: KernelArgs<K>): void => {

@@ -7,14 +7,15 @@ import { broadcastShapes } from '../shape';
 import { binaryKernel, i64Div, i64Pow, intDiv, unaryKernel, BinaryScalar, UnaryScalar } from '../../kernels/cpu/elementwise';
 import { BinaryPartials, binaryGradKernel, unaryGradKernel } from '../../kernels/cpu/elementwise-grad';
 import { erf, geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
+import { RuntimeOpError } from '../errors';
 import { checkDType, checkSameDType, FLOATS, NUMERIC } from './check';
 import type { GradCtx, KernelArgs, NoAttrs, OpDef } from './types';
 
-type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
-type BinaryGradType = `${BinaryType}_grad`;
+type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow' | 'elementwise_mod';
+type BinaryGradType = `${Exclude<BinaryType, 'elementwise_mod'>}_grad`;
 
-function binary<K extends BinaryType>(type: K, s: BinaryScalar): OpDef<K> {
-  return {
+function binary<K extends BinaryType>(type: K, s: BinaryScalar, differentiable = true): OpDef<K> {
+  const def: OpDef<K> = {
     type,
     inputs: [{ name: 'X' }, { name: 'Y' }],
     outputs: [{ name: 'Out' }],
@@ -29,6 +30,10 @@ function binary<K extends BinaryType>(type: K, s: BinaryScalar): OpDef<K> {
       ctx.setOutput('Out', out, x.dtype);
     },
     cpu: binaryKernel<K>(s),
+  };
+  if (!differentiable) return def;
+  return {
+    ...def,
     grad(g) {
       const outs: Record<string, string> = {};
       if (g.needs('X')) outs['X@GRAD'] = g.inputGrad('X');
@@ -36,6 +41,12 @@ function binary<K extends BinaryType>(type: K, s: BinaryScalar): OpDef<K> {
       g.append(`${type}_grad` as BinaryGradType, { X: g.input('X'), Y: g.input('Y'), 'Out@GRAD': g.outGrad('Out')! }, outs, { axis: g.attrs.axis });
     },
   };
+}
+
+/** Paddle's ModFunctor: the remainder takes the divisor's sign (Python's %). */
+function floorMod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
 
 function binaryGrad<G extends BinaryGradType>(type: G, p: BinaryPartials): OpDef<G> {
@@ -65,6 +76,22 @@ export const elementwiseBinaryOps = {
   elementwise_max: binary('elementwise_max', { f: (a, b) => (a > b ? a : b), i64: (a, b) => (a > b ? a : b) }),
   elementwise_min: binary('elementwise_min', { f: (a, b) => (a < b ? a : b), i64: (a, b) => (a < b ? a : b) }),
   elementwise_pow: binary('elementwise_pow', { f: Math.pow, int: (a, b) => Math.round(Math.pow(a, b)), i64: i64Pow }),
+  elementwise_mod: binary(
+    'elementwise_mod',
+    {
+      f: floorMod,
+      int: (a, b, label) => {
+        if (b === 0) throw new RuntimeOpError(`${label}: integer modulo by zero`);
+        return floorMod(a, b);
+      },
+      i64: (a, b, label) => {
+        if (b === 0n) throw new RuntimeOpError(`${label}: integer modulo by zero`);
+        const r = a % b;
+        return r !== 0n && r < 0n !== b < 0n ? r + b : r;
+      },
+    },
+    false,
+  ),
 } satisfies { [K in BinaryType]: OpDef<K> };
 
 export const elementwiseBinaryGradOps = {
@@ -80,6 +107,21 @@ export const elementwiseBinaryGradOps = {
 
 type UnaryType = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'leaky_relu' | 'gelu' | 'pow';
 type UnaryGradType = `${UnaryType}_grad`;
+
+/** sign: -1, 0 or 1 (L1Decay's regularisation term); no gradient. */
+export const sign: OpDef<'sign'> = {
+  type: 'sign',
+  inputs: [{ name: 'X' }],
+  outputs: [{ name: 'Out' }],
+  defaults: {},
+  paddleAttrs: {},
+  infer(ctx) {
+    const x = ctx.input('X');
+    checkDType(x, FLOATS, 'X');
+    ctx.setOutput('Out', x.shape, x.dtype);
+  },
+  cpu: unaryKernel<'sign'>({ f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }),
+};
 
 /** The gradient op of a unary op reads the forward X or Out (as Paddle's does) and Out@GRAD. */
 function unaryGrad<G extends UnaryGradType>(type: G, slot: 'X' | 'Out', attrs: OpDef<G>['defaults'], paddleAttrs: OpDef<G>['paddleAttrs'], d: (k: KernelArgs<G>) => (v: number, g: number) => number): OpDef<G> {

@@ -5,7 +5,8 @@
 import { assign, cast, concat, concatGrad, flatten, flattenGrad, gather, gatherGrad, oneHot, reshape2, reshape2Grad, slice, sliceGrad, split, transpose2, transpose2Grad } from './manipulation';
 import { accuracy, softmaxWithCrossEntropy, softmaxWithCrossEntropyGrad, topKV2 } from './loss';
 import { batchNorm, batchNormGrad, conv2d, conv2dGrad, dropout, dropoutGrad, lookupTableV2, lookupTableV2Grad, pool2d, pool2dGrad } from './nn';
-import { elementwiseBinaryGradOps, elementwiseBinaryOps, elementwiseUnaryGradOps, elementwiseUnaryOps, scale } from './elementwise';
+import { elementwiseBinaryGradOps, elementwiseBinaryOps, elementwiseUnaryGradOps, elementwiseUnaryOps, scale, sign } from './elementwise';
+import { asgd, clip, clipByNorm, scatter, squaredL2Norm } from './optimizer';
 import { fillAnyLike, fillConstant, gaussianRandom, truncatedGaussianRandom, uniformRandom } from './creation';
 import { matmulV2, matmulV2Grad, mul, mulGrad } from './linalg';
 import { logSoftmax, logSoftmaxGrad, reduceGradOps, reduceOps, softmax, softmaxGrad, sum } from './reduce';
@@ -14,6 +15,7 @@ import type { AnyOpDef, OpDef, OpType } from './types';
 export const opRegistry: { readonly [K in OpType]: OpDef<K> } = {
   ...elementwiseBinaryOps,
   ...elementwiseUnaryOps,
+  sign,
   scale,
   matmul_v2: matmulV2,
   mul,
@@ -44,6 +46,11 @@ export const opRegistry: { readonly [K in OpType]: OpDef<K> } = {
   batch_norm: batchNorm,
   lookup_table_v2: lookupTableV2,
   dropout,
+  scatter,
+  clip,
+  clip_by_norm: clipByNorm,
+  squared_l2_norm: squaredL2Norm,
+  asgd,
   // gradient ops
   ...elementwiseBinaryGradOps,
   ...elementwiseUnaryGradOps,

@@ -20,6 +20,7 @@ export interface ForwardAttrMap {
   elementwise_max: AxisAttrs;
   elementwise_min: AxisAttrs;
   elementwise_pow: AxisAttrs;
+  elementwise_mod: AxisAttrs;
   // elementwise unary
   relu: NoAttrs;
   sigmoid: NoAttrs;
@@ -29,6 +30,7 @@ export interface ForwardAttrMap {
   sqrt: NoAttrs;
   square: NoAttrs;
   abs: NoAttrs;
+  sign: NoAttrs;
   leaky_relu: { alpha: number };
   gelu: { approximate: boolean };
   pow: { factor: number };
@@ -55,6 +57,7 @@ export interface ForwardAttrMap {
   one_hot_v2: { depth: number; dtype: DType; allow_out_of_range: boolean };
   cast: { in_dtype: DType; out_dtype: DType };
   assign: NoAttrs;
+  scatter: { overwrite: boolean };
   // creation
   fill_constant: { shape: number[]; dtype: DType; value: number };
   fill_any_like: { value: number; dtype: DType | null };
@@ -71,6 +74,11 @@ export interface ForwardAttrMap {
   };
   top_k_v2: { k: number; axis: number; largest: boolean; sorted: boolean };
   accuracy: NoAttrs;
+  // gradient clipping and the optimizer
+  clip: { min: number; max: number };
+  clip_by_norm: { max_norm: number };
+  squared_l2_norm: NoAttrs;
+  asgd: { multi_precision: boolean };
   // layers
   conv2d: {
     strides: number[];

@@ -1,0 +1,41 @@
+/**
+ * Weight-decay regularisers (paddle.regularizer): after clipping, the gradient that enters the
+ * optimizer becomes g + c·x (L2Decay) or g + c·sign(x) (L1Decay).
+ */
+import type { Block } from '../program/block';
+import { appendSimple } from '../program/builder';
+import { ArgumentError } from '../program/errors';
+import type { Parameter, Regularizer, Variable } from '../program/variable';
+
+abstract class Decay implements Regularizer {
+  abstract readonly kind: 'L1' | 'L2';
+  readonly coeff: number;
+  constructor(coeff = 0) {
+    if (typeof coeff !== 'number' || !Number.isFinite(coeff) || coeff < 0) {
+      throw new ArgumentError(`${new.target.name}: coeff must be a finite number >= 0, received ${String(coeff)}`);
+    }
+    this.coeff = coeff;
+  }
+  toString(): string {
+    return `${this.kind}Decay(coeff=${this.coeff})`;
+  }
+}
+
+export class L2Decay extends Decay {
+  readonly kind = 'L2' as const;
+}
+
+export class L1Decay extends Decay {
+  readonly kind = 'L1' as const;
+}
+
+export function isRegularizer(x: unknown): x is Regularizer {
+  return x instanceof Decay;
+}
+
+/** Appends g + c·x (L2) or g + c·sign(x) (L1) with Paddle's ops (scale, sign, sum). */
+export function appendRegularization(block: Block, param: Parameter, grad: Variable, reg: Regularizer): Variable {
+  const source = reg.kind === 'L1' ? appendSimple(block, 'sign', { X: param }) : param;
+  const decay = appendSimple(block, 'scale', { X: source }, { scale: reg.coeff });
+  return appendSimple(block, 'sum', { X: [grad, decay] });
+}
