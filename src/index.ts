@@ -38,5 +38,8 @@ export { Tensor } from './executor/tensor';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
 export { Executor } from './executor/executor';
+export { CompiledProgram } from './executor/compiled-program';
+export type { BuildStrategy } from './executor/compiled-program';
+export * as passes from './passes';
 export type { RunOptions, RunStats, FetchItem, Place } from './executor/executor';
 export type { FeedValue } from './executor/feed';

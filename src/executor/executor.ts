@@ -19,6 +19,8 @@ import { checkInputs, selectOps, Targets } from './prune';
 import { Rng } from './rng';
 import { Scope, globalScope } from './scope';
 import { Tensor } from './tensor';
+import { CompiledProgram } from './compiled-program';
+import { applyWithMap, PassResult } from '../passes';
 
 export type FetchItem = Variable | string | Operator | [Operator[], unknown];
 
@@ -62,6 +64,8 @@ interface CompiledPlan {
   readonly firstWrite: Map<string, number>;
   readonly lastUse: Map<string, number>;
   readonly shapePlans: Map<string, ShapePlan>;
+  /** false: every temporary gets its own memory (buildStrategy.memoryOptimize false). */
+  readonly shareMemory: boolean;
 }
 
 export type Place = 'cpu' | 'webgpu';
@@ -70,6 +74,7 @@ export class Executor {
   readonly place: Place;
   readonly checkNanInf: boolean;
   private readonly plans = new Map<string, CompiledPlan>();
+  private readonly transformed = new Map<string, PassResult>();
   private arena = new ArrayBuffer(0);
   private readonly runCounters = new Map<number, number>();
   private readonly warned = new Set<string>();
@@ -87,21 +92,31 @@ export class Executor {
   }
 
   /** Runs `program` (default: the default main program) and resolves with the fetched values in order. */
-  async run(program?: Program, o: RunOptions = {}): Promise<Tensor[]> {
+  async run(program?: Program | CompiledProgram, o: RunOptions = {}): Promise<Tensor[]> {
     // Everything that reads global state (default program, scope) happens before any await.
     return this.runSync(program, o);
   }
 
   /** The synchronous core of run(). */
-  runSync(program: Program = defaultMainProgram(), o: RunOptions = {}): Tensor[] {
+  runSync(target: Program | CompiledProgram = defaultMainProgram(), o: RunOptions = {}): Tensor[] {
     if (this.closed) throw new ProgramError('Executor: run() after close()');
-    if (!(program instanceof Program)) throw new ArgumentError(`Executor.run: program must be a Program, received ${String(program)}`);
+    const compiled = target instanceof CompiledProgram ? target : undefined;
+    const original = compiled ? compiled.program : target;
+    if (!(original instanceof Program)) throw new ArgumentError(`Executor.run: program must be a Program or a CompiledProgram, received ${String(target)}`);
     const scope = o.scope ?? globalScope();
     if (!(scope instanceof Scope)) throw new ArgumentError(`Executor.run: scope must be a Scope, received ${String(scope)}`);
+    const fetched = this.resolveFetches(original.globalBlock(), o.fetchList ?? [], o.usePrune ?? false);
+    const { fetchVars, prune } = fetched;
+    // The passes of the default pipeline; fetched ops map to the ops that took over from them.
+    const passes = this.transform(original, fetchVars, compiled?.buildStrategy.fuseAllOptimizerOps ?? true);
+    const program = passes.program;
     const block = program.globalBlock();
-    const { targets, fetchVars, prune } = this.resolveFetches(block, o.fetchList ?? [], o.usePrune ?? false);
+    const targets = {
+      vars: fetched.targets.vars,
+      ops: [...new Set(fetched.targets.ops.map((op) => block.ops[passes.opMap(original.globalBlock().ops.indexOf(op))]))],
+    };
     const feeds = this.resolveFeeds(block, o.feed ?? {});
-    for (const [name, source] of program.lrSources) {
+    for (const [name, source] of original.lrSources) {
       const value = source();
       if (value === undefined || !block.hasVar(name)) continue;
       const v = block.var(name);
@@ -113,6 +128,7 @@ export class Executor {
     const key = [
       program.id,
       program.version,
+      compiled?.buildStrategy.memoryOptimize === false ? 'nomem' : 'mem',
       [...feeds.keys()].sort().join(','),
       fetchVars.join(','),
       targets.ops.map((op) => block.ops.indexOf(op)).join(','),
@@ -124,10 +140,22 @@ export class Executor {
     const reused = plan !== undefined;
     if (!plan) {
       for (const k of this.plans.keys()) if (k.startsWith(`${program.id}|`) && !k.startsWith(`${program.id}|${program.version}|`)) this.plans.delete(k);
-      plan = this.compile(block, new Set(feeds.keys()), targets, fetchVars, prune, scope);
+      plan = this.compile(block, new Set(feeds.keys()), targets, fetchVars, prune, scope, compiled?.buildStrategy.memoryOptimize ?? true);
       this.plans.set(key, plan);
     }
     return this.execute(program, plan, feeds, fetchVars, scope, o.returnNumpy ?? true, reused);
+  }
+
+  private transform(p: Program, fetchVars: string[], fuse: boolean): PassResult {
+    if (!fuse) return { program: p, opMap: (i) => i };
+    const key = `${p.id}|${p.version}|${fetchVars.join(',')}`;
+    let r = this.transformed.get(key);
+    if (!r) {
+      for (const k of this.transformed.keys()) if (k.startsWith(`${p.id}|`)) this.transformed.delete(k);
+      r = applyWithMap(p, ['fuse_optimizer'], { keep: new Set(fetchVars) });
+      this.transformed.set(key, r);
+    }
+    return r;
   }
 
   async close(): Promise<void> {
@@ -184,7 +212,7 @@ export class Executor {
     return out;
   }
 
-  private compile(block: Block, feeds: Set<string>, targets: Targets, fetchVars: string[], prune: boolean, scope: Scope): CompiledPlan {
+  private compile(block: Block, feeds: Set<string>, targets: Targets, fetchVars: string[], prune: boolean, scope: Scope, shareMemory: boolean): CompiledPlan {
     const ops = selectOps(block, feeds, targets, prune, scope);
     checkInputs(block, ops, feeds, fetchVars, scope);
     const written = new Set<string>();
@@ -209,7 +237,7 @@ export class Executor {
       if (!v.persistable && !fetchVars.includes(n) && !feeds.has(n)) temps.add(n);
     }
     const labels = ops.map((op) => `op #${block.ops.indexOf(op)} ${op.type}`);
-    return { block, ops, labels, externals, temps, firstWrite, lastUse, shapePlans: new Map() };
+    return { block, ops, labels, externals, temps, firstWrite, lastUse, shapePlans: new Map(), shareMemory };
   }
 
   private shapePlan(plan: CompiledPlan, feeds: Map<string, Tensor>, scope: Scope): ShapePlan {
@@ -227,7 +255,8 @@ export class Executor {
     });
     const requests = [...plan.temps].map((n) => {
       const r = info.get(n)!;
-      return { name: n, bytes: numel(r.shape) * byteSize(r.dtype), first: plan.firstWrite.get(n)!, last: plan.lastUse.get(n)! };
+      const first = plan.firstWrite.get(n)!;
+      return { name: n, bytes: numel(r.shape) * byteSize(r.dtype), first: plan.shareMemory ? first : 0, last: plan.shareMemory ? plan.lastUse.get(n)! : plan.ops.length };
     });
     const mem = planMemory(requests);
     const sp: ShapePlan = { info, offsets: mem.offsets, arenaBytes: mem.arenaBytes, unsharedBytes: mem.unsharedBytes };

@@ -24,7 +24,8 @@ import { Parameter, Regularizer, Variable } from '../program/variable';
 import { appendBackward } from '../program/autodiff';
 import { Scope, globalScope } from '../executor/scope';
 import { Tensor } from '../executor/tensor';
-import { ClipGradBase, ParamGrad } from './clip';
+import { ClipGradBase, ClipGradByGlobalNorm, ClipGradByNorm, ClipGradByValue, ParamGrad } from './clip';
+import type { ChainParam, ClipSpec } from '../program/optimizer-chain';
 import { LRScheduler, LRState } from './lr';
 import { appendRegularization, isRegularizer, L1Decay, L2Decay } from './regularizer';
 
@@ -191,7 +192,25 @@ export class ASGD {
       warnedHalf = true;
       process.emitWarning('ASGD: float16/bfloat16 parameters update in their own precision; pass multiPrecision: true to keep float32 master weights', 'SagraphWarning');
     }
+    return [this.applyGradients(pairs, { startupProgram: startup }), pairs];
+  }
+
+  /**
+   * Appends clipping, decay and the update for the given (param, grad) pairs of one program
+   * (Paddle's apply_gradients) and returns the ops appended.
+   */
+  applyGradients(pairs: [Parameter, Variable][], o: { startupProgram?: Program } = {}): Operator[] {
+    if (!Array.isArray(pairs) || pairs.length === 0) throw new ArgumentError('ASGD.applyGradients: expected a non-empty list of [parameter, gradient] pairs');
+    const block = pairs[0][0].block;
+    const main = block.program;
+    const startup = o.startupProgram ?? defaultStartupProgram();
+    for (const [p, g] of pairs) {
+      if (!(p instanceof Parameter) || !(g instanceof Variable) || p.block !== block || g.block !== block) {
+        throw new ArgumentError(`ASGD.applyGradients: each pair must be [Parameter, Variable] of one program (got ${describe(p)}, ${describe(g)})`);
+      }
+    }
     const first = block.ops.length;
+    const chainParams: ChainParam[] = [];
     main.roleGuard(OpRole.Optimize, () => {
       const clipped = this.clip(block, pairs);
       const lrVar = this.learningRateVar(block, startup.globalBlock());
@@ -205,16 +224,53 @@ export class ASGD {
         }
         return v;
       };
-      for (const [p, g] of clipped) {
+      clipped.forEach(([p, g], k) => {
         const group = this.groupOf(p);
         const reg: Regularizer | null = p.regularizer ?? this.regularizerOf(group);
         const grad = reg ? appendRegularization(block, p, g, reg) : g;
         const lambda = p.regularizer ? 0 : this.floatDecayOf(group);
-        this.appendUpdate(block, startup.globalBlock(), p, grad, lrVar, lambda, (group?.learningRate ?? 1) * p.optimizeAttr.learningRate, constant);
-      }
+        const lrMult = (group?.learningRate ?? 1) * p.optimizeAttr.learningRate;
+        const st = this.appendUpdate(block, startup.globalBlock(), p, grad, lrVar, lambda, lrMult, constant);
+        chainParams.push({
+          param: p.name,
+          grad: pairs[k][1].name,
+          ...st,
+          lrMult,
+          lambda,
+          reg: reg ? { kind: reg.kind, coeff: reg.coeff } : null,
+          clipped: p.needClip && this.clipOf(p) !== null,
+        });
+      });
     });
     main.lrSources.set(this.lrVar!, () => (this.lr instanceof LRScheduler ? this.lr.lastLr : this.lrWasSet ? this.lr : undefined));
-    return [block.ops.slice(first), pairs];
+    const ops = block.ops.slice(first);
+    main.optimizerChains.push({
+      start: first,
+      opTypes: ops.map((op) => op.type),
+      optimizer: 'asgd',
+      batchNum: this.batchNum,
+      learningRate: this.lrVar!,
+      multiPrecision: this.multiPrecision,
+      clip: this.clipSpec(pairs.map(([p]) => p)),
+      params: chainParams,
+    });
+    return ops;
+  }
+
+  private clipOf(p: Parameter): ClipGradBase | null {
+    const g = this.groupOf(p);
+    return g && g.gradClip !== undefined ? g.gradClip : this.gradClip;
+  }
+
+  /** The one clip every parameter uses, as data; 'mixed' when groups differ. */
+  private clipSpec(params: Parameter[]): ClipSpec {
+    const clips = new Set(params.map((p) => this.clipOf(p)));
+    if (clips.size > 1) return { kind: 'mixed' };
+    const c = [...clips][0] ?? null;
+    if (c instanceof ClipGradByValue) return { kind: 'value', min: c.min, max: c.max };
+    if (c instanceof ClipGradByNorm) return { kind: 'norm', clipNorm: c.clipNorm };
+    if (c instanceof ClipGradByGlobalNorm) return { kind: 'global', clipNorm: c.clipNorm };
+    return c ? { kind: 'mixed' } : { kind: 'none' };
   }
 
   private clip(block: Block, pairs: ParamGrad[]): ParamGrad[] {
@@ -274,7 +330,7 @@ export class ASGD {
     lambda: number,
     lrMult: number,
     constant: (v: number) => Variable,
-  ): void {
+  ): Omit<ChainParam, 'param' | 'grad' | 'lrMult' | 'lambda' | 'reg' | 'clipped'> {
     const shape = p.shape;
     const useMaster = this.multiPrecision && isHalf(p.dtype);
     const dtype: DType = useMaster ? 'float32' : p.dtype;
@@ -316,6 +372,7 @@ export class ASGD {
     block.appendOp({ type: 'asgd', inputs, outputs, attrs: { multi_precision: useMaster } });
     const back = appendSimple(block, 'reshape2', { X: yi }, { shape: [1, ...shape] });
     block.appendOp({ type: 'scatter', inputs: { X: y, Ids: i, Updates: back }, outputs: { Out: y }, attrs: { overwrite: true } });
+    return { d: d.name, y: y.name, m: m.name, master: master?.name };
   }
 
   /** The names of the state variables of each parameter minimize() handled. */

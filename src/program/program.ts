@@ -3,6 +3,7 @@ import { ArgumentError } from './errors';
 import { OpRole, isBackwardRole, isOptimizeRole } from './op-role';
 import { Operator } from './operator';
 import type { OpAttrMap, OpType } from './ops/types';
+import type { OptimizerChain } from './optimizer-chain';
 import { printProgram } from './printer';
 import { Parameter, Variable } from './variable';
 
@@ -21,6 +22,8 @@ export class Program {
    * source returns (a scheduler's current rate, or a rate set with setLr) into the variable.
    */
   readonly lrSources = new Map<string, () => number | undefined>();
+  /** The optimizer chains appended to block 0, for the fuse_optimizer pass. */
+  readonly optimizerChains: OptimizerChain[] = [];
   /** The role new ops get (see roleGuard). */
   currentRole: number = OpRole.Forward;
   private _version = 0;
@@ -77,6 +80,7 @@ export class Program {
     p.randomSeed = this.randomSeed;
     if (!o.forTest) for (const [k, v] of this.gradientOf) p.gradientOf.set(k, v);
     if (!o.forTest) for (const [k, v] of this.lrSources) p.lrSources.set(k, v);
+    if (!o.forTest) p.optimizerChains.push(...this.optimizerChains.map((c) => structuredClone(c)));
     p.blocks.length = 0;
     for (const b of this.blocks) {
       const nb = new Block(p, b.idx, b.parentIdx);

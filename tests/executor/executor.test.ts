@@ -1,4 +1,5 @@
 import {
+  CompiledProgram,
   DTypeError,
   Executor,
   MissingFeedError,
@@ -275,4 +276,16 @@ describe('plans, memory and the scope', () => {
     await exe.close();
     await expect(exe.run(new Program())).rejects.toThrow('run() after close()');
   });
+});
+
+test('buildStrategy.memoryOptimize false gives every temporary its own memory', async () => {
+  const { main, out } = build(() => ops.mean(ops.relu(ops.scale(ops.scale(data('x', [64, 64]), 2), 3))));
+  const exe = new Executor();
+  const feed = { x: Tensor.from(new Float32Array(4096).fill(1), { shape: [64, 64] }) };
+  const [a] = await exe.run(main, { feed, fetchList: [out], scope: new Scope() });
+  expect(exe.lastRun!.arenaBytes).toBeLessThan(exe.lastRun!.unsharedBytes);
+  const [b] = await exe.run(new CompiledProgram(main, { buildStrategy: { memoryOptimize: false } }), { feed, fetchList: [out], scope: new Scope() });
+  expect(exe.lastRun!.arenaBytes).toBe(exe.lastRun!.unsharedBytes);
+  expect(b.toFlat()).toEqual(a.toFlat());
+  expect(a.toFlat()).toEqual([6]);
 });

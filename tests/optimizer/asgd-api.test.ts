@@ -1,6 +1,7 @@
 import {
   ASGD,
   ArgumentError,
+  CompiledProgram,
   ClipGradByGlobalNorm,
   ClipGradByValue,
   Executor,
@@ -124,13 +125,19 @@ describe('ASGD.minimize', () => {
     const scope = new Scope();
     const exe = new Executor();
     await exe.run(startup, { scope });
-    await exe.run(main, { feed: { x: XS, y: YS }, fetchList: [out.loss, [out.optimizeOps, out.pairs]], scope });
+    const unfused = new CompiledProgram(main, { buildStrategy: { fuseAllOptimizerOps: false } });
+    await exe.run(unfused, { feed: { x: XS, y: YS }, fetchList: [out.loss, [out.optimizeOps, out.pairs]], scope });
     const ran = exe.lastRun!.opTypes;
     for (const t of ['clip', 'elementwise_sub', 'asgd', 'scatter']) expect(ran).toContain(t);
     expect(ran.filter((t) => t === 'asgd')).toHaveLength(4);
-    await exe.run(main, { feed: { x: XS, y: YS }, fetchList: [out.loss], usePrune: true, scope });
+    await exe.run(unfused, { feed: { x: XS, y: YS }, fetchList: [out.loss], usePrune: true, scope });
     expect(exe.lastRun!.opTypes.filter((t) => t === 'asgd')).toHaveLength(4);
-    expect([...(scope.findVar('fc_0.w_0_m_0')!.data as BigInt64Array)]).toEqual([2n]);
+    // fused (the default): the tuple maps to the fused op
+    await exe.run(main, { feed: { x: XS, y: YS }, fetchList: [out.loss, [out.optimizeOps, out.pairs]], scope });
+    expect(exe.lastRun!.opTypes.filter((t) => t === 'fused_asgd')).toHaveLength(1);
+    await exe.run(main, { feed: { x: XS, y: YS }, fetchList: [out.loss], usePrune: true, scope });
+    expect(exe.lastRun!.opTypes.filter((t) => t === 'fused_asgd')).toHaveLength(1);
+    expect([...(scope.findVar('fc_0.w_0_m_0')!.data as BigInt64Array)]).toEqual([4n]);
   });
 
   test('stateDict / setStateDict restore the exact next step', async () => {

@@ -59,7 +59,7 @@ export function scatterKernel(k: KernelArgs<'scatter'>): void {
 }
 
 /** Rounding to a dtype's precision after every arithmetic step, as a kernel in C computes. */
-function precision(d: Tensor['dtype']): (x: number) => number {
+export function precision(d: Tensor['dtype']): (x: number) => number {
   switch (d) {
     case 'float32':
       return Math.fround;

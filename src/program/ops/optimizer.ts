@@ -1,5 +1,6 @@
 /** Ops of gradient clipping and of the ASGD optimizer (Paddle's op types and slots). */
 import { asgdKernel, clipByNormKernel, clipKernel, scatterKernel, squaredL2NormKernel } from '../../kernels/cpu/optimizer';
+import { fusedAsgdKernel, globalNormScaleKernel } from '../../kernels/cpu/fused-optimizer';
 import { DTypeError } from '../errors';
 import { formatShape } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
@@ -121,4 +122,89 @@ export const asgd: OpDef<'asgd'> = {
   cpu: asgdKernel,
   inplaceSafe: true,
   halfNative: true,
+};
+
+/** clip_norm / max(sqrt(Σ_k ‖X_k‖²), clip_norm) as a [1] tensor: ClipGradByGlobalNorm's factor. */
+export const fusedGlobalNormScale: OpDef<'fused_global_norm_scale'> = {
+  type: 'fused_global_norm_scale',
+  inputs: [{ name: 'X', multi: true }],
+  outputs: [{ name: 'Scale' }],
+  defaults: { clip_norm: 1 },
+  paddleAttrs: { clip_norm: 'float' },
+  infer(ctx) {
+    const xs = ctx.inputs('X');
+    xs.forEach((x, i) => {
+      checkDType(x, ['float32', 'float64'], `X[${i}]`);
+      checkSameDType(xs[0], x, 'X[0]', `X[${i}]`);
+    });
+    ctx.setOutput('Scale', [1], xs[0].dtype);
+  },
+  cpu: globalNormScaleKernel,
+  sagraphOnly: true,
+};
+
+/**
+ * The whole ASGD update of one optimizer in one op (made by the fuse_optimizer pass): per
+ * parameter, clip, regularise, decay and update, with the slot index from M, in place on Param, D,
+ * Y and M.
+ */
+export const fusedAsgd: OpDef<'fused_asgd'> = {
+  type: 'fused_asgd',
+  inputs: [
+    { name: 'Param', multi: true },
+    { name: 'Grad', multi: true },
+    { name: 'LearningRate' },
+    { name: 'D', multi: true },
+    { name: 'Y', multi: true },
+    { name: 'M', multi: true },
+    { name: 'GlobalScale', optional: true },
+  ],
+  outputs: [
+    { name: 'ParamOut', multi: true },
+    { name: 'DOut', multi: true },
+    { name: 'YOut', multi: true },
+    { name: 'MOut', multi: true },
+  ],
+  defaults: { batch_num: 1, lr_mults: [], lambdas: [], reg_kinds: [], reg_coeffs: [], clip_kind: 'none', clip_min: 0, clip_max: 0, clip_norm: 0, clipped: [] },
+  paddleAttrs: {
+    batch_num: 'int',
+    lr_mults: 'floats',
+    lambdas: 'floats',
+    reg_kinds: 'ints',
+    reg_coeffs: 'floats',
+    clip_kind: 'string',
+    clip_min: 'float',
+    clip_max: 'float',
+    clip_norm: 'float',
+    clipped: 'bools',
+  },
+  infer(ctx) {
+    const a = ctx.attrs;
+    const ps = ctx.inputs('Param');
+    const k = ps.length;
+    for (const slot of ['Grad', 'D', 'Y', 'M']) if (ctx.inputs(slot).length !== k) shapeFail(`${slot} has ${ctx.inputs(slot).length} variables for ${k} parameters`);
+    for (const [name, list] of [['lr_mults', a.lr_mults], ['lambdas', a.lambdas], ['reg_kinds', a.reg_kinds], ['reg_coeffs', a.reg_coeffs], ['clipped', a.clipped]] as const) {
+      if (list.length !== k) shapeFail(`attribute ${name} has ${list.length} entries for ${k} parameters`);
+    }
+    if (a.clip_kind === 'global' && !ctx.maybeInput('GlobalScale')) shapeFail("clip_kind 'global' needs the GlobalScale input");
+    const lr = ctx.input('LearningRate');
+    checkDType(lr, ['float32'], 'LearningRate');
+    ps.forEach((p, i) => {
+      checkDType(p, ['float32', 'float64'], `Param[${i}]`);
+      const g = ctx.inputs('Grad')[i];
+      checkSameDType(p, g, `Param[${i}]`, `Grad[${i}]`);
+      sameAs(g, p, `Grad[${i}]`, `Param[${i}]`);
+      sameAs(ctx.inputs('D')[i], p, `D[${i}]`, `Param[${i}]`);
+      const y = ctx.inputs('Y')[i];
+      if (y.shape.length !== p.shape.length + 1 || y.shape[0] !== a.batch_num) shapeFail(`Y[${i}] ${formatShape(y.shape)} must be [${a.batch_num}, ${p.shape.join(', ')}]`);
+      checkDType(ctx.inputs('M')[i], ['int64'], `M[${i}]`);
+      ctx.setOutput('ParamOut', p.shape, p.dtype, i);
+      ctx.setOutput('DOut', p.shape, p.dtype, i);
+      ctx.setOutput('YOut', y.shape, p.dtype, i);
+      ctx.setOutput('MOut', [1], 'int64', i);
+    });
+  },
+  cpu: fusedAsgdKernel,
+  inplaceSafe: true,
+  sagraphOnly: true,
 };

@@ -6,7 +6,7 @@ import { assign, cast, concat, concatGrad, flatten, flattenGrad, gather, gatherG
 import { accuracy, softmaxWithCrossEntropy, softmaxWithCrossEntropyGrad, topKV2 } from './loss';
 import { batchNorm, batchNormGrad, conv2d, conv2dGrad, dropout, dropoutGrad, lookupTableV2, lookupTableV2Grad, pool2d, pool2dGrad } from './nn';
 import { elementwiseBinaryGradOps, elementwiseBinaryOps, elementwiseUnaryGradOps, elementwiseUnaryOps, scale, sign } from './elementwise';
-import { asgd, clip, clipByNorm, scatter, squaredL2Norm } from './optimizer';
+import { asgd, clip, clipByNorm, fusedAsgd, fusedGlobalNormScale, scatter, squaredL2Norm } from './optimizer';
 import { fillAnyLike, fillConstant, gaussianRandom, truncatedGaussianRandom, uniformRandom } from './creation';
 import { matmulV2, matmulV2Grad, mul, mulGrad } from './linalg';
 import { logSoftmax, logSoftmaxGrad, reduceGradOps, reduceOps, softmax, softmaxGrad, sum } from './reduce';
@@ -51,6 +51,8 @@ export const opRegistry: { readonly [K in OpType]: OpDef<K> } = {
   clip_by_norm: clipByNorm,
   squared_l2_norm: squaredL2Norm,
   asgd,
+  fused_global_norm_scale: fusedGlobalNormScale,
+  fused_asgd: fusedAsgd,
   // gradient ops
   ...elementwiseBinaryGradOps,
   ...elementwiseUnaryGradOps,

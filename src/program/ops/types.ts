@@ -79,6 +79,21 @@ export interface ForwardAttrMap {
   clip_by_norm: { max_norm: number };
   squared_l2_norm: NoAttrs;
   asgd: { multi_precision: boolean };
+  // sagraph-only ops made by the fuse_optimizer pass
+  fused_global_norm_scale: { clip_norm: number };
+  fused_asgd: {
+    batch_num: number;
+    lr_mults: number[];
+    lambdas: number[];
+    /** 0: none, 1: L1, 2: L2 (the regulariser added to each gradient) */
+    reg_kinds: number[];
+    reg_coeffs: number[];
+    clip_kind: 'none' | 'value' | 'norm' | 'global';
+    clip_min: number;
+    clip_max: number;
+    clip_norm: number;
+    clipped: boolean[];
+  };
   // layers
   conv2d: {
     strides: number[];
@@ -164,7 +179,7 @@ export type OpAttrMap = ForwardAttrMap & GradOpAttrMap;
 export type OpType = keyof OpAttrMap;
 
 /** How Paddle's framework.proto stores an attribute (used by the .pdmodel writer). */
-export type PaddleAttrKind = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'bool' | 'long' | 'dtype' | 'dtype_or_unset';
+export type PaddleAttrKind = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'bool' | 'bools' | 'long' | 'dtype' | 'dtype_or_unset';
 
 export interface SlotSpec {
   readonly name: string;
@@ -254,6 +269,8 @@ export interface OpDef<K extends OpType> {
   readonly halfNative?: boolean;
   /** The op draws random numbers (initialisers, dropout). */
   readonly random?: boolean;
+  /** An op of sagraph's own (no PaddlePaddle equivalent); files mark it as such. */
+  readonly sagraphOnly?: boolean;
   /** The kernel may write an output over an input of the same variable without a copy. */
   readonly inplaceSafe?: boolean;
   /** The op has side effects beyond its outputs and is never removed as dead code. */
