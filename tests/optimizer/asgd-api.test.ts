@@ -231,3 +231,46 @@ describe('ASGD.minimize', () => {
     expect(main.allParameters().find((p) => p.name === 'frozen')).toBeInstanceOf(Parameter);
   });
 });
+
+test('a small classifier trained with ASGD gets better, deterministically', async () => {
+  // three Gaussian blobs in 2-D
+  const pts = randomArray(90 * 2, 7, -0.5, 0.5);
+  const labels = Array.from({ length: 90 }, (_, i) => i % 3);
+  const centers = [
+    [2, 0],
+    [-1, 1.7],
+    [-1, -1.7],
+  ];
+  const xs = Tensor.from(pts.map((v, k) => v + centers[labels[Math.floor(k / 2)]][k % 2]), { shape: [90, 2] });
+  const ys = Tensor.from(labels.map(BigInt));
+  const run = async (): Promise<number[]> => {
+    const { main, startup, out } = build(() => {
+      const x = data('x', [-1, 2]);
+      const label = data('label', [-1], 'int64');
+      const logits = nn.fc(nn.fc(x, 8, { activation: 'relu' }), 3);
+      const loss = ops.crossEntropy(logits, label);
+      const acc = ops.accuracy(logits, ops.reshape(label, [-1, 1]));
+      new ASGD({ learningRate: 0.2, batchNum: 3, gradClip: new ClipGradByGlobalNorm(5), weightDecay: 0.001 }).minimize(loss);
+      return { loss, acc };
+    });
+    startup.randomSeed = 21;
+    const scope = new Scope();
+    const exe = new Executor();
+    await exe.run(startup, { scope });
+    const trace: number[] = [];
+    for (let s = 0; s < 60; s++) {
+      const b = s % 3;
+      const feed = { x: Tensor.from(xs.toFlat().slice(b * 60, b * 60 + 60), { shape: [30, 2] }), label: Tensor.from(ys.toFlat().slice(b * 30, b * 30 + 30).map(BigInt)) };
+      const [l] = await exe.run(main, { feed, fetchList: [out.loss], scope });
+      trace.push(l.data[0] as number);
+    }
+    const [acc] = await exe.run(main.clone({ forTest: true }), { feed: { x: xs, label: ys }, fetchList: [out.acc.name], scope });
+    return [...trace, acc.data[0] as number];
+  };
+  const a = await run();
+  expect(await run()).toEqual(a);
+  const first = (a[0] + a[1] + a[2]) / 3;
+  const last = (a[57] + a[58] + a[59]) / 3;
+  expect(last).toBeLessThan(first * 0.3);
+  expect(a[60]).toBeGreaterThan(0.9);
+});
