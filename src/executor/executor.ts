@@ -4,14 +4,12 @@
  * with temporaries in one reused arena.
  */
 import type { Block } from '../program/block';
-import { describeVar, prefixError } from '../program/block';
-import { byteSize, isFloat, isHalf, narrowHalf, viewArray, widenHalf } from '../program/dtype';
-import { ArgumentError, ProgramError, RuntimeOpError, ShapeError } from '../program/errors';
+import { byteSize, isFloat, viewArray } from '../program/dtype';
+import { ArgumentError, ProgramError, RuntimeOpError } from '../program/errors';
 import { Operator } from '../program/operator';
-import { findOpDef } from '../program/ops/registry';
-import type { AnyOpDef, InferCtx, KernelArgs, OpType, VarInfo } from '../program/ops/types';
+import type { VarInfo } from '../program/ops/types';
 import { Program, defaultMainProgram } from '../program/program';
-import { formatShape, isConcrete, numel } from '../program/shape';
+import { formatShape, numel } from '../program/shape';
 import { Variable } from '../program/variable';
 import { FeedValue, toFeedTensor } from './feed';
 import { planMemory } from './memory-plan';
@@ -19,6 +17,7 @@ import { checkInputs, selectOps, Targets } from './prune';
 import { Rng } from './rng';
 import { Scope, globalScope } from './scope';
 import { Tensor } from './tensor';
+import { inferShapes, invokeKernel } from './kernel-call';
 import { CompiledProgram } from './compiled-program';
 import { applyWithMap, PassResult } from '../passes';
 
@@ -313,7 +312,7 @@ export class Executor {
         const opIndex = block.ops.indexOf(op);
         return op.type === 'dropout' ? Rng.mix(program.randomSeed, opIndex, runIndex) : Rng.mix(program.randomSeed, opIndex);
       };
-      invokeKernel(op, inputs, outputs, label, seed);
+      invokeKernel(op.type, op.attrs, inputs, outputs, label, seed);
       for (const [slot, names] of Object.entries(op.outputs)) names.forEach((n, j) => env.set(n, outputs[slot][j]));
       if (this.checkNanInf) checkFinite(op, outputs, label);
     });
@@ -334,91 +333,18 @@ export class Executor {
 
 /** Shape inference on concrete shapes, for the run at hand. */
 export function inferConcrete(op: Operator, info: Map<string, VarInfo>, label: string): Map<string, VarInfo> {
-  const def = findOpDef(op.type)! as AnyOpDef;
+  const slots = (m: Readonly<Record<string, string[]>>): Record<string, VarInfo[]> =>
+    Object.fromEntries(Object.entries(m).map(([k, names]) => [k, names.map((n) => info.get(n)!)]));
+  const counts = Object.fromEntries(Object.entries(op.outputs).map(([k, names]) => [k, names.length]));
+  const shapes = inferShapes(op.type, op.attrs, slots(op.inputs), counts, label);
   const results = new Map<string, VarInfo>();
-  const get = (n: string): VarInfo => info.get(n)!;
-  const ctx: InferCtx<OpType> = {
-    attrs: op.attrs as never,
-    runtime: true,
-    input: (slot) => {
-      const n = op.input(slot);
-      if (!n.length) throw new ProgramError(`input '${slot}' is empty`);
-      return get(n[0]);
-    },
-    maybeInput: (slot) => (op.input(slot).length ? get(op.input(slot)[0]) : undefined),
-    inputs: (slot) => op.input(slot).map(get),
-    outputCount: (slot) => op.output(slot).length,
-    setOutput: (slot, shape, dtype, index = 0) => {
-      const n = op.output(slot)[index];
-      if (n !== undefined) results.set(n, { name: n, shape: [...shape], dtype });
-    },
-  };
-  try {
-    (def.infer as (c: InferCtx<OpType>) => void)(ctx);
-    for (const r of results.values()) {
-      if (!isConcrete(r.shape)) throw new ShapeError(`output ${r.name} has no concrete shape (${formatShape(r.shape)})`);
-    }
-  } catch (e) {
-    throw prefixError(e, label, op.inputArgNames().map((n) => (info.has(n) ? describeVar(get(n)) : n)));
-  }
-  return results;
-}
-
-/**
- * Calls an op's CPU kernel. float16/bfloat16 tensors are widened to float32 for kernels that do not
- * read them natively, and the results rounded back; an output that is also an input is computed
- * into scratch memory first unless the kernel allows in-place writes.
- */
-function invokeKernel(op: Operator, inputs: Record<string, Tensor[]>, outputs: Record<string, Tensor[]>, label: string, seed: () => number): void {
-  const def = findOpDef(op.type)! as AnyOpDef;
-  const half = !def.halfNative && [...Object.values(inputs), ...Object.values(outputs)].some((ts) => ts.some((t) => isHalf(t.dtype)));
-  const ins: Record<string, Tensor[]> = half
-    ? Object.fromEntries(Object.entries(inputs).map(([s, ts]) => [s, ts.map((t) => (isHalf(t.dtype) ? new Tensor('float32', t.shape, widenHalf(t.dtype, t.data as Uint16Array)) : t))]))
-    : inputs;
-  const inputSet = new Set(Object.values(inputs).flat().map((t) => t.data));
-  const outs: Record<string, Tensor[]> = Object.fromEntries(
-    Object.entries(outputs).map(([s, ts]) => [
-      s,
-      ts.map((t) => {
-        if (half && isHalf(t.dtype)) return new Tensor('float32', t.shape);
-        if (!def.inplaceSafe && inputSet.has(t.data)) return new Tensor(t.dtype, t.shape);
-        return t;
-      }),
-    ]),
-  );
-  const args: KernelArgs<OpType> = {
-    attrs: op.attrs as never,
-    label,
-    input: (slot) => {
-      const t = ins[slot]?.[0];
-      if (!t) throw new ProgramError(`${label}: input '${slot}' is empty`);
-      return t;
-    },
-    maybeInput: (slot) => ins[slot]?.[0],
-    inputs: (slot) => ins[slot] ?? [],
-    output: (slot) => {
-      const t = outs[slot]?.[0];
-      if (!t) throw new ProgramError(`${label}: output '${slot}' is empty`);
-      return t;
-    },
-    maybeOutput: (slot) => outs[slot]?.[0],
-    outputs: (slot) => outs[slot] ?? [],
-    rng: () => new Rng(seed()),
-  };
-  try {
-    (def.cpu as (k: KernelArgs<OpType>) => void)(args);
-  } catch (e) {
-    if (e instanceof ProgramError) throw e;
-    throw new RuntimeOpError(`${label}: ${(e as Error).message}`);
-  }
-  for (const [slot, ts] of Object.entries(outputs)) {
-    ts.forEach((t, j) => {
-      const computed = outs[slot][j];
-      if (computed === t) return;
-      if (isHalf(t.dtype) && computed.dtype === 'float32') narrowHalf(t.dtype, computed.data as Float32Array, t.data as Uint16Array);
-      else (t.data as Float64Array).set(computed.data as Float64Array);
+  for (const [slot, infos] of Object.entries(shapes)) {
+    infos.forEach((r, i) => {
+      const n = op.output(slot)[i];
+      if (n !== undefined && r) results.set(n, { ...r, name: n });
     });
   }
+  return results;
 }
 
 function checkFinite(op: Operator, outputs: Record<string, Tensor[]>, label: string): void {
