@@ -14,11 +14,38 @@ import { formatShape, numel } from '../program/shape';
 
 export type NestedNumbers = number | bigint | boolean | NestedNumbers[];
 
-/** A dense row-major tensor: a dtype, a concrete shape and a typed array of numel(shape) elements. */
+/** What eager autodiff records on a tensor an op produced (see src/eager). */
+export interface GradNode {
+  readonly id: number;
+  readonly type: string;
+  readonly attrs: unknown;
+  readonly inputs: Record<string, Tensor[]>;
+  readonly outputs: Record<string, Tensor[]>;
+}
+
+/** Eager backward, bound by the eager module (tensors do not import it, to avoid a cycle). */
+let backwardImpl: ((t: Tensor, grad?: Tensor) => void) | undefined;
+export function bindBackward(f: (t: Tensor, grad?: Tensor) => void): void {
+  backwardImpl = f;
+}
+
+let tensorCount = 0;
+
+/**
+ * A dense row-major tensor: a dtype, a concrete shape and a typed array of numel(shape) elements.
+ * Eager tensors also carry a name, stopGradient, their accumulated grad and the op that made them.
+ */
 export class Tensor {
   readonly dtype: DType;
   readonly shape: number[];
   readonly data: TypedArray;
+  private _name: string | undefined;
+  /** Eager mode: true (the default) keeps autodiff from recording through this tensor. */
+  stopGradient = true;
+  /** Eager mode: the gradient accumulated by backward() (a leaf with stopGradient false). */
+  grad: Tensor | null = null;
+  /** Eager mode: the op that produced this tensor, when autodiff recorded it. */
+  gradNode: GradNode | undefined;
 
   constructor(dtype: DType, shape: readonly number[], data?: TypedArray) {
     if (!isDType(dtype)) throw new ArgumentError(`Tensor: unknown dtype ${String(dtype)}`);
@@ -44,6 +71,33 @@ export class Tensor {
 
   get size(): number {
     return this.data.length;
+  }
+
+  /** A name for messages and state dicts (generated_tensor_N unless set). */
+  get name(): string {
+    if (this._name === undefined) this._name = `generated_tensor_${tensorCount++}`;
+    return this._name;
+  }
+  set name(n: string) {
+    this._name = n;
+  }
+
+  /**
+   * Eager mode: accumulates d(this)/d(leaf) into the grad of every leaf with stopGradient false
+   * that this tensor depends on; a non-scalar tensor uses an all-ones gradient, as Paddle.
+   */
+  backward(grad?: Tensor): void {
+    if (!backwardImpl) throw new Error('sagraph: the eager module is not loaded');
+    backwardImpl(this, grad);
+  }
+
+  /** Zeroes the gradient (setToZero, the default) or releases it. */
+  clearGradient(setToZero = true): void {
+    if (!this.grad) return;
+    if (setToZero) {
+      if (this.grad.data instanceof BigInt64Array) this.grad.data.fill(0n);
+      else this.grad.data.fill(0);
+    } else this.grad = null;
   }
 
   static zeros(dtype: DType, shape: readonly number[]): Tensor {

@@ -11,11 +11,39 @@ import type { OpAttrMap, OpType } from './ops/types';
 import { defaultMainProgram, defaultStartupProgram } from './program';
 import { generate } from './unique-name';
 import { ParamAttr, ParamAttrOptions, Parameter, Variable } from './variable';
+import { Tensor } from '../executor/tensor';
+import { EagerSlots, executeOp } from '../eager/execute';
+
+function what(x: unknown): string {
+  return x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
+}
 
 export function asVar(x: unknown, fn: string, arg: string): Variable {
   if (x instanceof Variable) return x;
-  const what = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? (x as object).constructor?.name ?? 'an object' : typeof x;
-  throw new ArgumentError(`${fn}: ${arg} must be a Variable, received ${what}`);
+  throw new ArgumentError(`${fn}: ${arg} must be a Variable, received ${what(x)}`);
+}
+
+/** A static variable or an eager tensor: what ops.* take. */
+export type Value = Variable | Tensor;
+
+export function asValue<V extends Value>(x: V, fn: string, arg: string): V {
+  if (x instanceof Variable || x instanceof Tensor) return x;
+  throw new ArgumentError(`${fn}: ${arg} must be a Variable or a Tensor, received ${what(x)}`);
+}
+
+/** Where an op goes: the block of static variables, or eager execution for tensors. */
+export const EAGER = Symbol('eager');
+export type Target = Block | typeof EAGER;
+
+/** The target of an op on `xs`; mixing eager tensors with static variables is an error. */
+export function targetOf(fn: string, ...xs: Value[]): Target {
+  const eager = xs.filter((x) => x instanceof Tensor);
+  if (eager.length === xs.length) return EAGER;
+  if (eager.length > 0) {
+    const v = xs.find((x) => x instanceof Variable) as Variable;
+    throw new ArgumentError(`${fn}: cannot mix eager Tensors (${(eager[0] as Tensor).name}) with static Variables (${v.name}); use toTensor values in eager code, data()/layers in a program`);
+  }
+  return blockOf(...(xs as Variable[]));
 }
 
 /** The block ops on `x` go into: the block x belongs to. */
@@ -38,18 +66,22 @@ export interface AppendResult {
   [slot: string]: Variable[];
 }
 
+export type ValueResult<V> = Record<string, V[]>;
+
 /**
  * Appends an op whose outputs are new temporaries. `outputs` lists each output slot with the
  * number of variables it gets.
  */
 export function appendWithOutputs<K extends OpType>(
-  block: Block,
+  target: Target,
   type: K,
-  inputs: Record<string, SlotArg>,
+  inputs: Record<string, SlotArg | Tensor | Tensor[]>,
   attrs: Partial<OpAttrMap[K]>,
   outputs: Record<string, number>,
   layerName?: string,
 ): AppendResult {
+  if (target === EAGER) return executeOp(type, inputs as EagerSlots, attrs, outputs) as unknown as AppendResult;
+  const block = target;
   const prefix = layerName ?? generate(type);
   const made: AppendResult = {};
   const created: Variable[] = [];
@@ -62,7 +94,7 @@ export function appendWithOutputs<K extends OpType>(
     }
   }
   try {
-    block.appendOp({ type, inputs, outputs: made, attrs });
+    block.appendOp({ type, inputs: inputs as Record<string, SlotArg>, outputs: made, attrs });
   } catch (e) {
     for (const v of created) block.removeVar(v.name);
     throw e;
@@ -72,6 +104,11 @@ export function appendWithOutputs<K extends OpType>(
 
 export function appendSimple<K extends OpType>(block: Block, type: K, inputs: Record<string, SlotArg>, attrs: Partial<OpAttrMap[K]> = {}, outSlot = 'Out'): Variable {
   return appendWithOutputs(block, type, inputs, attrs, { [outSlot]: 1 })[outSlot][0];
+}
+
+/** appendSimple for a static or an eager target: the result is a Variable or a Tensor accordingly. */
+export function applyOp<V extends Value, K extends OpType>(target: Target, type: K, inputs: Record<string, Value | Value[]>, attrs: Partial<OpAttrMap[K]> = {}, outSlot = 'Out'): V {
+  return appendWithOutputs(target, type, inputs as Record<string, SlotArg>, attrs, { [outSlot]: 1 })[outSlot][0] as unknown as V;
 }
 
 export type ParamAttrArg = ParamAttr | ParamAttrOptions | false | undefined;

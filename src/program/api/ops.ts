@@ -1,8 +1,9 @@
 /**
- * ops.*: Paddle's tensor functions in camelCase. Each appends one or a few Paddle ops to the block
- * of its inputs and returns the new variables.
+ * ops.*: Paddle's tensor functions in camelCase. On static variables each appends Paddle ops to the
+ * block of its inputs and returns new variables; on eager tensors it computes at once (through the
+ * same op definitions and kernels) and returns tensors. Mixing the two is an error.
  */
-import { appendSimple, appendWithOutputs, asVar, blockOf } from '../builder';
+import { appendWithOutputs, applyOp, asValue, targetOf, Value } from '../builder';
 import { DTYPES, DType, isDType } from '../dtype';
 import { ArgumentError } from '../errors';
 import type { OpAttrMap, OpType } from '../ops/types';
@@ -10,15 +11,15 @@ import { bindVariableArith, Variable } from '../variable';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow';
 
-function binary(type: BinaryType, fn: string, x: Variable, y: Variable, axis = -1): Variable {
-  asVar(x, fn, 'x');
-  asVar(y, fn, 'y');
-  return appendSimple(blockOf(x, y), type, { X: x, Y: y }, { axis });
+function binary<V extends Value>(type: BinaryType, fn: string, x: V, y: V, axis = -1): V {
+  asValue(x, fn, 'x');
+  asValue(y, fn, 'y');
+  return applyOp<V, BinaryType>(targetOf(fn, x, y), type, { X: x, Y: y }, { axis });
 }
 
-function unary(type: OpType, fn: string, x: Variable): Variable {
-  asVar(x, fn, 'x');
-  return appendSimple(x.block, type, { X: x }, {});
+function unary<V extends Value>(type: OpType, fn: string, x: V, attrs: Partial<OpAttrMap[OpType]> = {}): V {
+  asValue(x, fn, 'x');
+  return applyOp<V, OpType>(targetOf(fn, x), type, { X: x }, attrs);
 }
 
 function finiteArg(v: unknown, fn: string, arg: string): number {
@@ -26,79 +27,71 @@ function finiteArg(v: unknown, fn: string, arg: string): number {
   return v;
 }
 
-export function scale(x: Variable, scaleValue = 1, bias = 0, biasAfterScale = true): Variable {
-  asVar(x, 'ops.scale', 'x');
+export function scale<V extends Value>(x: V, scaleValue = 1, bias = 0, biasAfterScale = true): V {
   finiteArg(scaleValue, 'ops.scale', 'scale');
   finiteArg(bias, 'ops.scale', 'bias');
-  return appendSimple(x.block, 'scale', { X: x }, { scale: scaleValue, bias, bias_after_scale: biasAfterScale });
+  return unary('scale', 'ops.scale', x, { scale: scaleValue, bias, bias_after_scale: biasAfterScale } as never);
 }
 
 /** x + y; a number y becomes a scale op (x * 1 + y), as Paddle's operator overloads do. */
-export function add(x: Variable, y: Variable | number): Variable {
-  return typeof y === 'number' ? scale(asVar(x, 'ops.add', 'x'), 1, y) : binary('elementwise_add', 'ops.add', x, y);
+export function add<V extends Value>(x: V, y: V | number): V {
+  return typeof y === 'number' ? scale(asValue(x, 'ops.add', 'x'), 1, y) : binary('elementwise_add', 'ops.add', x, y);
 }
-export function subtract(x: Variable, y: Variable | number): Variable {
-  return typeof y === 'number' ? scale(asVar(x, 'ops.subtract', 'x'), 1, -y) : binary('elementwise_sub', 'ops.subtract', x, y);
+export function subtract<V extends Value>(x: V, y: V | number): V {
+  return typeof y === 'number' ? scale(asValue(x, 'ops.subtract', 'x'), 1, -y) : binary('elementwise_sub', 'ops.subtract', x, y);
 }
-export function multiply(x: Variable, y: Variable | number): Variable {
-  return typeof y === 'number' ? scale(asVar(x, 'ops.multiply', 'x'), y) : binary('elementwise_mul', 'ops.multiply', x, y);
+export function multiply<V extends Value>(x: V, y: V | number): V {
+  return typeof y === 'number' ? scale(asValue(x, 'ops.multiply', 'x'), y) : binary('elementwise_mul', 'ops.multiply', x, y);
 }
 /** x / y; a number y multiplies by 1/y (Paddle's _scalar_div_). */
-export function divide(x: Variable, y: Variable | number): Variable {
+export function divide<V extends Value>(x: V, y: V | number): V {
   if (typeof y === 'number') {
     if (y === 0) throw new ArgumentError('ops.divide: division by the number 0');
-    return scale(asVar(x, 'ops.divide', 'x'), 1 / y);
+    return scale(asValue(x, 'ops.divide', 'x'), 1 / y);
   }
   return binary('elementwise_div', 'ops.divide', x, y);
 }
-export function maximum(x: Variable, y: Variable): Variable {
+export function maximum<V extends Value>(x: V, y: V): V {
   return binary('elementwise_max', 'ops.maximum', x, y);
 }
-export function minimum(x: Variable, y: Variable): Variable {
+export function minimum<V extends Value>(x: V, y: V): V {
   return binary('elementwise_min', 'ops.minimum', x, y);
 }
 /** x ** y: a number y gives the `pow` op, a variable y `elementwise_pow`. */
-export function pow(x: Variable, y: Variable | number): Variable {
-  if (typeof y === 'number') {
-    asVar(x, 'ops.pow', 'x');
-    return appendSimple(x.block, 'pow', { X: x }, { factor: finiteArg(y, 'ops.pow', 'y') });
-  }
+export function pow<V extends Value>(x: V, y: V | number): V {
+  if (typeof y === 'number') return unary('pow', 'ops.pow', x, { factor: finiteArg(y, 'ops.pow', 'y') } as never);
   return binary('elementwise_pow', 'ops.pow', x, y);
 }
 
-export function matmul(x: Variable, y: Variable, transposeX = false, transposeY = false): Variable {
-  asVar(x, 'ops.matmul', 'x');
-  asVar(y, 'ops.matmul', 'y');
-  return appendSimple(blockOf(x, y), 'matmul_v2', { X: x, Y: y }, { trans_x: transposeX, trans_y: transposeY });
+export function matmul<V extends Value>(x: V, y: V, transposeX = false, transposeY = false): V {
+  asValue(x, 'ops.matmul', 'x');
+  asValue(y, 'ops.matmul', 'y');
+  return applyOp<V, 'matmul_v2'>(targetOf('ops.matmul', x, y), 'matmul_v2', { X: x, Y: y }, { trans_x: transposeX, trans_y: transposeY });
 }
 
-export const relu = (x: Variable): Variable => unary('relu', 'ops.relu', x);
-export const sigmoid = (x: Variable): Variable => unary('sigmoid', 'ops.sigmoid', x);
-export const tanh = (x: Variable): Variable => unary('tanh', 'ops.tanh', x);
-export const exp = (x: Variable): Variable => unary('exp', 'ops.exp', x);
-export const log = (x: Variable): Variable => unary('log', 'ops.log', x);
-export const sqrt = (x: Variable): Variable => unary('sqrt', 'ops.sqrt', x);
-export const square = (x: Variable): Variable => unary('square', 'ops.square', x);
-export const abs = (x: Variable): Variable => unary('abs', 'ops.abs', x);
+export const relu = <V extends Value>(x: V): V => unary('relu', 'ops.relu', x);
+export const sigmoid = <V extends Value>(x: V): V => unary('sigmoid', 'ops.sigmoid', x);
+export const tanh = <V extends Value>(x: V): V => unary('tanh', 'ops.tanh', x);
+export const exp = <V extends Value>(x: V): V => unary('exp', 'ops.exp', x);
+export const log = <V extends Value>(x: V): V => unary('log', 'ops.log', x);
+export const sqrt = <V extends Value>(x: V): V => unary('sqrt', 'ops.sqrt', x);
+export const square = <V extends Value>(x: V): V => unary('square', 'ops.square', x);
+export const abs = <V extends Value>(x: V): V => unary('abs', 'ops.abs', x);
 
-export function leakyRelu(x: Variable, negativeSlope = 0.01): Variable {
-  asVar(x, 'ops.leakyRelu', 'x');
-  return appendSimple(x.block, 'leaky_relu', { X: x }, { alpha: finiteArg(negativeSlope, 'ops.leakyRelu', 'negativeSlope') });
+export function leakyRelu<V extends Value>(x: V, negativeSlope = 0.01): V {
+  return unary('leaky_relu', 'ops.leakyRelu', x, { alpha: finiteArg(negativeSlope, 'ops.leakyRelu', 'negativeSlope') } as never);
 }
 
-export function gelu(x: Variable, approximate = false): Variable {
-  asVar(x, 'ops.gelu', 'x');
-  return appendSimple(x.block, 'gelu', { X: x }, { approximate });
+export function gelu<V extends Value>(x: V, approximate = false): V {
+  return unary('gelu', 'ops.gelu', x, { approximate } as never);
 }
 
-export function softmax(x: Variable, axis = -1): Variable {
-  asVar(x, 'ops.softmax', 'x');
-  return appendSimple(x.block, 'softmax', { X: x }, { axis });
+export function softmax<V extends Value>(x: V, axis = -1): V {
+  return unary('softmax', 'ops.softmax', x, { axis } as never);
 }
 
-export function logSoftmax(x: Variable, axis = -1): Variable {
-  asVar(x, 'ops.logSoftmax', 'x');
-  return appendSimple(x.block, 'log_softmax', { X: x }, { axis });
+export function logSoftmax<V extends Value>(x: V, axis = -1): V {
+  return unary('log_softmax', 'ops.logSoftmax', x, { axis } as never);
 }
 
 function axes(axis: number | number[] | undefined, fn: string): number[] {
@@ -108,16 +101,15 @@ function axes(axis: number | number[] | undefined, fn: string): number[] {
   return list;
 }
 
-function reduce(type: 'reduce_mean' | 'reduce_sum' | 'reduce_max', fn: string, x: Variable, axis?: number | number[], keepdim = false): Variable {
-  asVar(x, fn, 'x');
+function reduce<V extends Value>(type: 'reduce_mean' | 'reduce_sum' | 'reduce_max', fn: string, x: V, axis?: number | number[], keepdim = false): V {
   const dim = axes(axis, fn);
-  return appendSimple(x.block, type, { X: x }, { dim, keep_dim: keepdim, reduce_all: dim.length === 0 });
+  return unary(type, fn, x, { dim, keep_dim: keepdim, reduce_all: dim.length === 0 } as never);
 }
 
 /** Mean over `axis` (all elements when omitted: a 0-D result, as Paddle 2.5+). */
-export const mean = (x: Variable, axis?: number | number[], keepdim = false): Variable => reduce('reduce_mean', 'ops.mean', x, axis, keepdim);
-export const sum = (x: Variable, axis?: number | number[], keepdim = false): Variable => reduce('reduce_sum', 'ops.sum', x, axis, keepdim);
-export const max = (x: Variable, axis?: number | number[], keepdim = false): Variable => reduce('reduce_max', 'ops.max', x, axis, keepdim);
+export const mean = <V extends Value>(x: V, axis?: number | number[], keepdim = false): V => reduce('reduce_mean', 'ops.mean', x, axis, keepdim);
+export const sum = <V extends Value>(x: V, axis?: number | number[], keepdim = false): V => reduce('reduce_sum', 'ops.sum', x, axis, keepdim);
+export const max = <V extends Value>(x: V, axis?: number | number[], keepdim = false): V => reduce('reduce_max', 'ops.max', x, axis, keepdim);
 
 function intList(v: unknown, fn: string, arg: string): number[] {
   if (!Array.isArray(v) || v.some((d) => !Number.isInteger(d))) throw new ArgumentError(`${fn}: ${arg} must be a list of integers, received ${JSON.stringify(v)}`);
@@ -125,48 +117,46 @@ function intList(v: unknown, fn: string, arg: string): number[] {
 }
 
 /** Ops with Paddle's XShape output (the input's shape, for the gradient op). */
-function withXShape<K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_range'>(x: Variable, type: K, attrs: Partial<OpAttrMap[K]>): Variable {
-  const r = appendWithOutputs(x.block, type, { X: x }, attrs, { Out: 1, XShape: 1 });
-  r.XShape[0].stopGradient = true;
-  return r.Out[0];
+function withXShape<V extends Value, K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_range'>(x: V, fn: string, type: K, attrs: Partial<OpAttrMap[K]>): V {
+  asValue(x, fn, 'x');
+  const r = appendWithOutputs(targetOf(fn, x), type, { X: x }, attrs, { Out: 1, XShape: 1 });
+  (r.XShape[0] as Value).stopGradient = true;
+  return r.Out[0] as unknown as V;
 }
 
-export function reshape(x: Variable, shape: number[]): Variable {
-  asVar(x, 'ops.reshape', 'x');
-  return withXShape(x, 'reshape2', { shape: intList(shape, 'ops.reshape', 'shape') });
+export function reshape<V extends Value>(x: V, shape: number[]): V {
+  return withXShape(x, 'ops.reshape', 'reshape2', { shape: intList(shape, 'ops.reshape', 'shape') });
 }
 
-export function transpose(x: Variable, perm: number[]): Variable {
-  asVar(x, 'ops.transpose', 'x');
-  return withXShape(x, 'transpose2', { axis: intList(perm, 'ops.transpose', 'perm') });
+export function transpose<V extends Value>(x: V, perm: number[]): V {
+  return withXShape(x, 'ops.transpose', 'transpose2', { axis: intList(perm, 'ops.transpose', 'perm') });
 }
 
-export function flatten(x: Variable, startAxis = 0, stopAxis = -1): Variable {
-  asVar(x, 'ops.flatten', 'x');
-  return withXShape(x, 'flatten_contiguous_range', { start_axis: startAxis, stop_axis: stopAxis });
+export function flatten<V extends Value>(x: V, startAxis = 0, stopAxis = -1): V {
+  return withXShape(x, 'ops.flatten', 'flatten_contiguous_range', { start_axis: startAxis, stop_axis: stopAxis });
 }
 
-export function concat(xs: Variable[], axis = 0): Variable {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError('ops.concat: xs must be a non-empty list of Variables');
-  xs.forEach((x, i) => asVar(x, 'ops.concat', `xs[${i}]`));
-  return appendSimple(blockOf(...xs), 'concat', { X: xs }, { axis });
+export function concat<V extends Value>(xs: V[], axis = 0): V {
+  if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError('ops.concat: xs must be a non-empty list of Variables or Tensors');
+  xs.forEach((x, i) => asValue(x, 'ops.concat', `xs[${i}]`));
+  return applyOp<V, 'concat'>(targetOf('ops.concat', ...xs), 'concat', { X: xs }, { axis });
 }
 
 /** Splits into `numOrSections` equal parts, or parts of the given sizes (one may be -1). */
-export function split(x: Variable, numOrSections: number | number[], axis = 0): Variable[] {
-  asVar(x, 'ops.split', 'x');
+export function split<V extends Value>(x: V, numOrSections: number | number[], axis = 0): V[] {
+  asValue(x, 'ops.split', 'x');
   const sections = Array.isArray(numOrSections) ? intList(numOrSections, 'ops.split', 'numOrSections') : [];
   const num = Array.isArray(numOrSections) ? 0 : numOrSections;
   if (!Array.isArray(numOrSections) && !(Number.isInteger(num) && num > 0)) {
     throw new ArgumentError(`ops.split: numOrSections must be a positive integer or a list of sizes, received ${JSON.stringify(numOrSections)}`);
   }
   const n = sections.length || num;
-  return appendWithOutputs(x.block, 'split', { X: x }, { axis, num, sections }, { Out: n }).Out;
+  return appendWithOutputs(targetOf('ops.split', x), 'split', { X: x }, { axis, num, sections }, { Out: n }).Out as unknown as V[];
 }
 
-export function slice(x: Variable, axesArg: number[], starts: number[], ends: number[]): Variable {
-  asVar(x, 'ops.slice', 'x');
-  return appendSimple(x.block, 'slice', { Input: x }, {
+export function slice<V extends Value>(x: V, axesArg: number[], starts: number[], ends: number[]): V {
+  asValue(x, 'ops.slice', 'x');
+  return applyOp<V, 'slice'>(targetOf('ops.slice', x), 'slice', { Input: x }, {
     axes: intList(axesArg, 'ops.slice', 'axes'),
     starts: intList(starts, 'ops.slice', 'starts'),
     ends: intList(ends, 'ops.slice', 'ends'),
@@ -174,16 +164,15 @@ export function slice(x: Variable, axesArg: number[], starts: number[], ends: nu
   });
 }
 
-export function gather(x: Variable, index: Variable, axis = 0): Variable {
-  asVar(x, 'ops.gather', 'x');
-  asVar(index, 'ops.gather', 'index');
-  return appendSimple(blockOf(x, index), 'gather', { X: x, Index: index }, { axis });
+export function gather<V extends Value>(x: V, index: V, axis = 0): V {
+  asValue(x, 'ops.gather', 'x');
+  asValue(index, 'ops.gather', 'index');
+  return applyOp<V, 'gather'>(targetOf('ops.gather', x, index), 'gather', { X: x, Index: index }, { axis });
 }
 
-export function oneHot(x: Variable, numClasses: number): Variable {
-  asVar(x, 'ops.oneHot', 'x');
+export function oneHot<V extends Value>(x: V, numClasses: number): V {
   if (!(Number.isInteger(numClasses) && numClasses > 0)) throw new ArgumentError(`ops.oneHot: numClasses must be a positive integer, received ${numClasses}`);
-  return appendSimple(x.block, 'one_hot_v2', { X: x }, { depth: numClasses, dtype: 'float32' });
+  return unary('one_hot_v2', 'ops.oneHot', x, { depth: numClasses, dtype: 'float32' } as never);
 }
 
 function dtypeArg(d: unknown, fn: string): DType {
@@ -191,29 +180,26 @@ function dtypeArg(d: unknown, fn: string): DType {
   return d;
 }
 
-export function cast(x: Variable, dtype: DType): Variable {
-  asVar(x, 'ops.cast', 'x');
-  return appendSimple(x.block, 'cast', { X: x }, { in_dtype: x.dtype, out_dtype: dtypeArg(dtype, 'ops.cast') });
+export function cast<V extends Value>(x: V, dtype: DType): V {
+  asValue(x, 'ops.cast', 'x');
+  return unary('cast', 'ops.cast', x, { in_dtype: x.dtype, out_dtype: dtypeArg(dtype, 'ops.cast') } as never);
 }
 
-export function fullLike(x: Variable, fillValue: number, dtype?: DType): Variable {
-  asVar(x, 'ops.fullLike', 'x');
-  return appendSimple(x.block, 'fill_any_like', { X: x }, { value: finiteOrInf(fillValue), dtype: dtype === undefined ? null : dtypeArg(dtype, 'ops.fullLike') });
+export function fullLike<V extends Value>(x: V, fillValue: number, dtype?: DType): V {
+  if (typeof fillValue !== 'number') throw new ArgumentError(`ops.fullLike: fillValue must be a number, received ${String(fillValue)}`);
+  return unary('fill_any_like', 'ops.fullLike', x, { value: fillValue, dtype: dtype === undefined ? null : dtypeArg(dtype, 'ops.fullLike') } as never);
 }
 
-function finiteOrInf(v: unknown): number {
-  if (typeof v !== 'number') throw new ArgumentError(`ops.fullLike: fillValue must be a number, received ${String(v)}`);
-  return v;
-}
-
-/** A copy of x (into `output` when given). */
-export function assign(x: Variable, output?: Variable): Variable {
-  asVar(x, 'ops.assign', 'x');
+/** A copy of x (into `output` when given; static programs only). */
+export function assign<V extends Value>(x: V, output?: V): V {
+  asValue(x, 'ops.assign', 'x');
   if (output) {
-    blockOf(x, output).appendOp({ type: 'assign', inputs: { X: x }, outputs: { Out: output } });
+    const t = targetOf('ops.assign', x, output);
+    if (typeof t === 'symbol') throw new ArgumentError('ops.assign: an output argument is for static programs; in eager code use the returned tensor');
+    t.appendOp({ type: 'assign', inputs: { X: x as Variable }, outputs: { Out: output as Variable } });
     return output;
   }
-  return appendSimple(x.block, 'assign', { X: x });
+  return unary('assign', 'ops.assign', x);
 }
 
 type Reduction = 'mean' | 'sum' | 'none';
@@ -222,12 +208,12 @@ function reduction(r: unknown, fn: string): Reduction {
   return r;
 }
 
-function applyReduction(v: Variable, r: Reduction): Variable {
+function applyReduction<V extends Value>(v: V, r: Reduction): V {
   return r === 'mean' ? mean(v) : r === 'sum' ? sum(v) : v;
 }
 
 /** A hard label of rank one less than the logits gets a size-1 axis, as Paddle's cross_entropy. */
-function alignLabel(input: Variable, label: Variable, softLabel: boolean, axis: number): Variable {
+function alignLabel<V extends Value>(input: V, label: V, softLabel: boolean, axis: number): V {
   if (!softLabel && label.shape.length === input.shape.length - 1) {
     const a = axis < 0 ? axis + input.shape.length : axis;
     const shape = label.shape.map(() => 0);
@@ -245,53 +231,53 @@ export interface SoftmaxWithCrossEntropyOptions {
 }
 
 /** The per-sample loss (size 1 at `axis`); with returnSoftmax, [loss, softmax]. */
-export function softmaxWithCrossEntropy(logits: Variable, label: Variable, o?: SoftmaxWithCrossEntropyOptions & { returnSoftmax?: false }): Variable;
-export function softmaxWithCrossEntropy(logits: Variable, label: Variable, o: SoftmaxWithCrossEntropyOptions & { returnSoftmax: true }): [Variable, Variable];
-export function softmaxWithCrossEntropy(logits: Variable, label: Variable, o: SoftmaxWithCrossEntropyOptions = {}): Variable | [Variable, Variable] {
-  asVar(logits, 'ops.softmaxWithCrossEntropy', 'logits');
-  asVar(label, 'ops.softmaxWithCrossEntropy', 'label');
+export function softmaxWithCrossEntropy<V extends Value>(logits: V, label: V, o?: SoftmaxWithCrossEntropyOptions & { returnSoftmax?: false }): V;
+export function softmaxWithCrossEntropy<V extends Value>(logits: V, label: V, o: SoftmaxWithCrossEntropyOptions & { returnSoftmax: true }): [V, V];
+export function softmaxWithCrossEntropy<V extends Value>(logits: V, label: V, o: SoftmaxWithCrossEntropyOptions = {}): V | [V, V] {
+  asValue(logits, 'ops.softmaxWithCrossEntropy', 'logits');
+  asValue(label, 'ops.softmaxWithCrossEntropy', 'label');
   const axis = o.axis ?? -1;
   const lab = alignLabel(logits, label, o.softLabel ?? false, axis);
-  const r = appendWithOutputs(blockOf(logits, lab), 'softmax_with_cross_entropy', { Logits: logits, Label: lab }, {
+  const r = appendWithOutputs(targetOf('ops.softmaxWithCrossEntropy', logits, lab), 'softmax_with_cross_entropy', { Logits: logits, Label: lab }, {
     soft_label: o.softLabel ?? false,
     ignore_index: o.ignoreIndex ?? -100,
     axis,
-  }, { Softmax: 1, Loss: 1 });
+  }, { Softmax: 1, Loss: 1 }) as unknown as Record<string, V[]>;
   return o.returnSoftmax ? [r.Loss[0], r.Softmax[0]] : r.Loss[0];
 }
 
 /** Paddle's nn.functional.cross_entropy: softmax (unless useSoftmax is false) + cross entropy + reduction. */
-export function crossEntropy(input: Variable, label: Variable, o: { softLabel?: boolean; reduction?: Reduction; useSoftmax?: boolean; axis?: number } = {}): Variable {
-  asVar(input, 'ops.crossEntropy', 'input');
-  asVar(label, 'ops.crossEntropy', 'label');
+export function crossEntropy<V extends Value>(input: V, label: V, o: { softLabel?: boolean; reduction?: Reduction; useSoftmax?: boolean; axis?: number } = {}): V {
+  asValue(input, 'ops.crossEntropy', 'input');
+  asValue(label, 'ops.crossEntropy', 'label');
   const r = reduction(o.reduction ?? 'mean', 'ops.crossEntropy');
   const axis = o.axis ?? -1;
   const lab = alignLabel(input, label, o.softLabel ?? false, axis);
-  const loss = appendWithOutputs(blockOf(input, lab), 'softmax_with_cross_entropy', { Logits: input, Label: lab }, {
+  const loss = appendWithOutputs(targetOf('ops.crossEntropy', input, lab), 'softmax_with_cross_entropy', { Logits: input, Label: lab }, {
     soft_label: o.softLabel ?? false,
     use_softmax: o.useSoftmax ?? true,
     axis,
-  }, { Softmax: 1, Loss: 1 }).Loss[0];
+  }, { Softmax: 1, Loss: 1 }).Loss[0] as unknown as V;
   return applyReduction(loss, r);
 }
 
 /** (input - label)², elementwise (fluid's square_error_cost). */
-export function squareErrorCost(input: Variable, label: Variable): Variable {
-  return square(subtract(asVar(input, 'ops.squareErrorCost', 'input'), asVar(label, 'ops.squareErrorCost', 'label')));
+export function squareErrorCost<V extends Value>(input: V, label: V): V {
+  return square(subtract(asValue(input, 'ops.squareErrorCost', 'input'), asValue(label, 'ops.squareErrorCost', 'label')));
 }
 
-export function mseLoss(input: Variable, label: Variable, r: Reduction = 'mean'): Variable {
+export function mseLoss<V extends Value>(input: V, label: V, r: Reduction = 'mean'): V {
   return applyReduction(squareErrorCost(input, label), reduction(r, 'ops.mseLoss'));
 }
 
 /** The fraction of rows whose top-k predictions contain the label (a [1] float32). */
-export function accuracy(input: Variable, label: Variable, k = 1): Variable {
-  asVar(input, 'ops.accuracy', 'input');
-  asVar(label, 'ops.accuracy', 'label');
+export function accuracy<V extends Value>(input: V, label: V, k = 1): V {
+  asValue(input, 'ops.accuracy', 'input');
+  asValue(label, 'ops.accuracy', 'label');
   if (!(Number.isInteger(k) && k >= 1)) throw new ArgumentError(`ops.accuracy: k must be a positive integer, received ${k}`);
-  const b = blockOf(input, label);
-  const top = appendWithOutputs(b, 'top_k_v2', { X: input }, { k }, { Out: 1, Indices: 1 });
-  return appendWithOutputs(b, 'accuracy', { Out: top.Out[0], Indices: top.Indices[0], Label: label }, {}, { Accuracy: 1, Correct: 1, Total: 1 }).Accuracy[0];
+  const t = targetOf('ops.accuracy', input, label);
+  const top = appendWithOutputs(t, 'top_k_v2', { X: input }, { k }, { Out: 1, Indices: 1 });
+  return appendWithOutputs(t, 'accuracy', { Out: top.Out[0], Indices: top.Indices[0], Label: label }, {}, { Accuracy: 1, Correct: 1, Total: 1 }).Accuracy[0] as unknown as V;
 }
 
 bindVariableArith({ add, sub: subtract, mul: multiply, div: divide, matmul: (x, y) => matmul(x, y) });
