@@ -35,6 +35,9 @@ export { ClipGradBase, ClipGradByValue, ClipGradByNorm, ClipGradByGlobalNorm } f
 export { L1Decay, L2Decay } from './optimizer/regularizer';
 export type { LRScheduler } from './optimizer/lr';
 export { Tensor } from './executor/tensor';
+export { toTensor, EagerParameter } from './eager/parameter';
+export { seed } from './eager/execute';
+import './eager/autograd';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
 export { Executor } from './executor/executor';

@@ -12,7 +12,9 @@
  * x = x − lr·(d/n + λ·x).
  */
 import type { Block } from '../program/block';
-import { appendSimple } from '../program/builder';
+import { appendSimple, EAGER, Target } from '../program/builder';
+import { EagerParameter } from '../eager/parameter';
+import { eagerUpdate } from './asgd-eager';
 import type { DType } from '../program/dtype';
 import { isHalf } from '../program/dtype';
 import { ArgumentError, ProgramError } from '../program/errors';
@@ -32,7 +34,7 @@ import { appendRegularization, isRegularizer, L1Decay, L2Decay } from './regular
 export type WeightDecay = number | L1Decay | L2Decay | null;
 
 export interface ParamGroup {
-  params: Parameter[];
+  params: (Parameter | EagerParameter)[];
   /** Multiplies the optimizer's learning rate for these parameters. */
   learningRate?: number;
   weightDecay?: WeightDecay;
@@ -42,7 +44,7 @@ export interface ParamGroup {
 export interface ASGDOptions {
   learningRate?: number | LRScheduler;
   batchNum?: number;
-  parameters?: Parameter[] | ParamGroup[];
+  parameters?: (Parameter | EagerParameter)[] | ParamGroup[];
   weightDecay?: WeightDecay;
   gradClip?: ClipGradBase | null;
   multiPrecision?: boolean;
@@ -95,7 +97,8 @@ export class ASGD {
   readonly multiPrecision: boolean;
   readonly name: string | undefined;
   private readonly groups: Group[] | undefined;
-  private readonly parameterList: Parameter[] | undefined;
+  private readonly parameterList: (Parameter | EagerParameter)[] | undefined;
+  private readonly eagerState = new Map<string, { d: Tensor; y: Tensor; m: Tensor; master?: Tensor; names: State }>();
   private readonly states = new Map<string, State>();
   private lrVar: string | undefined;
 
@@ -121,14 +124,14 @@ export class ASGD {
     if (o.parameters !== undefined && o.parameters !== null) {
       if (!Array.isArray(o.parameters)) throw new ArgumentError(`ASGD: parameters must be a list of parameters or of parameter groups, received ${describe(o.parameters)}`);
       const seen = new Map<string, number>();
-      const asGroups = o.parameters.length > 0 && o.parameters.every((g) => typeof g === 'object' && g !== null && !(g instanceof Variable) && 'params' in g);
-      const raw: ParamGroup[] = asGroups ? (o.parameters as ParamGroup[]) : [{ params: o.parameters as Parameter[] }];
+      const asGroups = o.parameters.length > 0 && o.parameters.every((g) => typeof g === 'object' && g !== null && !(g instanceof Variable) && !(g instanceof Tensor) && 'params' in g);
+      const raw: ParamGroup[] = asGroups ? (o.parameters as ParamGroup[]) : [{ params: o.parameters as (Parameter | EagerParameter)[] }];
       this.groups = raw.map((g, gi) => {
         const where = asGroups ? `ASGD: parameters[${gi}]` : 'ASGD';
         if (!Array.isArray(g.params)) throw new ArgumentError(`${where}.params must be a list of parameters, received ${describe(g.params)}`);
         const names = new Set<string>();
         g.params.forEach((p, i) => {
-          if (!(p instanceof Parameter)) throw new ArgumentError(`${asGroups ? `${where}.params` : 'ASGD: parameters'}[${i}] is not a Parameter (received ${describe(p)})`);
+          if (!(p instanceof Parameter) && !(p instanceof EagerParameter)) throw new ArgumentError(`${asGroups ? `${where}.params` : 'ASGD: parameters'}[${i}] is not a Parameter (received ${describe(p)})`);
           const before = seen.get(p.name);
           if (before !== undefined) throw new ArgumentError(`ASGD: parameter '${p.name}' is in two parameter groups (${before} and ${gi})`);
           seen.set(p.name, gi);
@@ -155,15 +158,68 @@ export class ASGD {
     this.lrWasSet = true;
   }
 
+  /** The eager parameters; errors say what to do in a static program or without a list. */
+  private eagerParams(fn: string): EagerParameter[] {
+    if (!this.parameterList) {
+      throw new ArgumentError(
+        `ASGD.${fn}: eager mode needs the parameters to update: new ASGD({ parameters: layer.parameters(), ... }); for a static program, call minimize(loss) and run the program with an Executor`,
+      );
+    }
+    if (this.parameterList.some((p) => p instanceof Parameter)) {
+      throw new ProgramError(
+        fn === 'step()'
+          ? 'ASGD.step() works on eager tensors; for a static program, call minimize(loss) and run the program with an Executor'
+          : `ASGD.${fn} works on eager tensors; a static program recomputes its gradients on every run`,
+      );
+    }
+    return this.parameterList as EagerParameter[];
+  }
+
+  /** Eager mode: one ASGD step for every parameter that has a gradient (its m advances only then). */
   step(): void {
-    throw new ProgramError('ASGD.step() works on eager tensors; for a static program, call minimize(loss) and run the program with an Executor');
+    const params = this.eagerParams('step()');
+    const pairs: ParamGrad[] = params
+      .filter((p) => p.trainable && p.grad)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((p) => [p, p.grad!]);
+    if (pairs.length === 0) return;
+    if (!warnedHalf && !this.multiPrecision && pairs.some(([p]) => isHalf(p.dtype))) {
+      warnedHalf = true;
+      process.emitWarning('ASGD: float16/bfloat16 parameters update in their own precision; pass multiPrecision: true to keep float32 master weights', 'SagraphWarning');
+    }
+    // the same ops, in the same order, as the static program's chain (and so the same numbers)
+    const clipped = this.clip(EAGER, pairs) as [EagerParameter, Tensor][];
+    const lr = Tensor.from([this.getLr()], { dtype: 'float32' });
+    for (const [p, g] of clipped) {
+      const group = this.groupOf(p);
+      const reg: Regularizer | null = p.regularizer ?? this.regularizerOf(group);
+      const grad = reg ? appendRegularization(EAGER, p, g, reg) : g;
+      const lambda = p.regularizer ? 0 : this.floatDecayOf(group);
+      eagerUpdate(this.eagerStateOf(p), p, grad, lr, lambda, (group?.learningRate ?? 1) * p.optimizeAttr.learningRate, this.batchNum);
+    }
   }
 
-  clearGrad(_setToZero = true): void {
-    throw new ProgramError('ASGD.clearGrad() works on eager tensors; a static program recomputes its gradients on every run');
+  /** Eager mode: zeroes the parameters' gradients (setToZero, the default) or releases them. */
+  clearGrad(setToZero = true): void {
+    for (const p of this.eagerParams('clearGrad()')) p.clearGradient(setToZero);
   }
 
-  private groupOf(p: Parameter): Group | undefined {
+  private eagerStateOf(p: EagerParameter): { d: Tensor; y: Tensor; m: Tensor; master?: Tensor; names: State } {
+    let st = this.eagerState.get(p.name);
+    if (!st) {
+      const useMaster = this.multiPrecision && isHalf(p.dtype);
+      const dtype: DType = useMaster ? 'float32' : p.dtype;
+      const names: State = { d: this.stateName(p, 'd'), y: this.stateName(p, 'y'), m: this.stateName(p, 'm') };
+      const master = useMaster ? p.cast('float32') : undefined;
+      if (master) names.master = generate(`${p.name}_fp32_master`);
+      st = { d: Tensor.zeros(dtype, p.shape), y: Tensor.zeros(dtype, [this.batchNum, ...p.shape]), m: Tensor.zeros('int64', [1]), master, names };
+      this.eagerState.set(p.name, st);
+      this.states.set(p.name, names);
+    }
+    return st;
+  }
+
+  private groupOf(p: { name: string }): Group | undefined {
     return this.groups?.find((g) => g.params.has(p.name));
   }
 
@@ -173,16 +229,24 @@ export class ASGD {
    * decay included), the (param, grad) pairs sorted by name].
    */
   minimize(
-    loss: Variable,
+    loss: Variable | Tensor,
     o: { startupProgram?: Program; parameters?: (Parameter | string)[]; noGradSet?: Set<string | Variable> } = {},
   ): [Operator[], [Parameter, Variable][]] {
-    if (!(loss instanceof Variable)) throw new ArgumentError(`ASGD.minimize: loss must be a Variable, received ${describe(loss)}`);
+    if (loss instanceof Tensor) {
+      // eager: Paddle's dygraph minimize uses the gradients backward() left
+      const params = this.eagerParams('minimize()');
+      const pairs = params.filter((p) => p.trainable && p.grad).map((p) => [p, p.grad!]);
+      this.step();
+      return [[], pairs as unknown as [Parameter, Variable][]];
+    }
+    if (!(loss instanceof Variable)) throw new ArgumentError(`ASGD.minimize: loss must be a Variable or an eager Tensor, received ${describe(loss)}`);
     const startup = o.startupProgram ?? defaultStartupProgram();
     if (!(startup instanceof Program)) throw new ArgumentError(`ASGD.minimize: startupProgram must be a Program, received ${describe(startup)}`);
     const block = loss.block;
     const main = block.program;
     if (startup === main) throw new ArgumentError('ASGD.minimize: the startup program must differ from the loss\'s program');
-    const pairs = appendBackward(loss, { parameterList: o.parameters ?? this.parameterList, noGradSet: o.noGradSet });
+    if (this.parameterList?.some((p) => p instanceof EagerParameter)) throw new ArgumentError('ASGD.minimize: the optimizer holds eager parameters but the loss is a static Variable');
+    const pairs = appendBackward(loss, { parameterList: o.parameters ?? (this.parameterList as Parameter[] | undefined), noGradSet: o.noGradSet });
     pairs.sort(([a], [b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (this.groups) {
       const outside = pairs.filter(([p]) => !this.groupOf(p));
@@ -212,7 +276,7 @@ export class ASGD {
     const first = block.ops.length;
     const chainParams: ChainParam[] = [];
     main.roleGuard(OpRole.Optimize, () => {
-      const clipped = this.clip(block, pairs);
+      const clipped = this.clip(block, pairs) as [Parameter, Variable][];
       const lrVar = this.learningRateVar(block, startup.globalBlock());
       const consts = new Map<string, Variable>();
       const constant = (value: number): Variable => {
@@ -257,7 +321,7 @@ export class ASGD {
     return ops;
   }
 
-  private clipOf(p: Parameter): ClipGradBase | null {
+  private clipOf(p: { name: string }): ClipGradBase | null {
     const g = this.groupOf(p);
     return g && g.gradClip !== undefined ? g.gradClip : this.gradClip;
   }
@@ -273,7 +337,7 @@ export class ASGD {
     return c ? { kind: 'mixed' } : { kind: 'none' };
   }
 
-  private clip(block: Block, pairs: ParamGrad[]): ParamGrad[] {
+  private clip(block: Target, pairs: ParamGrad[]): ParamGrad[] {
     if (!this.groups) return this.gradClip ? this.gradClip.append(block, pairs) : pairs;
     const out = new Map<string, ParamGrad>();
     this.groups.forEach((g) => {
@@ -309,7 +373,7 @@ export class ASGD {
     return v;
   }
 
-  private stateName(p: Parameter, what: string): string {
+  private stateName(p: { name: string }, what: string): string {
     return generate(this.name ? `${p.name}_${this.name}_${what}` : `${p.name}_${what}`);
   }
 
@@ -375,6 +439,32 @@ export class ASGD {
     return { d: d.name, y: y.name, m: m.name, master: master?.name };
   }
 
+  private setEagerState(sd: Record<string, Tensor | LRState>): void {
+    const params = this.eagerParams('setStateDict()');
+    const byName = new Map<string, [EagerParameter, keyof State]>();
+    for (const p of params) {
+      if (!p.trainable) continue;
+      const st = this.eagerStateOf(p);
+      for (const k of ['d', 'y', 'm', 'master'] as const) if (st.names[k]) byName.set(st.names[k]!, [p, k]);
+    }
+    for (const [k, v] of Object.entries(sd)) {
+      if (k === 'LR_Scheduler') {
+        if (!(this.lr instanceof LRScheduler)) throw new ArgumentError('ASGD.setStateDict: the state holds LR_Scheduler but this optimizer has a constant learning rate');
+        this.lr.setStateDict(v as LRState);
+        continue;
+      }
+      const hit = byName.get(k);
+      if (!hit) throw new ArgumentError(`ASGD.setStateDict: '${k}' is not a state tensor of this optimizer (expected one of ${[...byName.keys()].join(', ')})`);
+      if (!(v instanceof Tensor)) throw new ArgumentError(`ASGD.setStateDict: '${k}' must be a Tensor, received ${describe(v)}`);
+      const st = this.eagerState.get(hit[0].name)!;
+      const target = st[hit[1] as 'd' | 'y' | 'm' | 'master']!;
+      if (target.dtype !== v.dtype || target.shape.join(',') !== v.shape.join(',')) {
+        throw new ArgumentError(`ASGD.setStateDict: '${k}' is ${v.dtype}[${v.shape}], expected ${target.dtype}[${target.shape}]`);
+      }
+      (target.data as Float64Array).set(v.data as Float64Array);
+    }
+  }
+
   /** The names of the state variables of each parameter minimize() handled. */
   stateNames(): Record<string, State> {
     return Object.fromEntries(this.states);
@@ -386,6 +476,16 @@ export class ASGD {
    */
   stateDict(scope: Scope = globalScope()): Record<string, Tensor | LRState> {
     const out: Record<string, Tensor | LRState> = {};
+    for (const st of this.eagerState.values()) {
+      out[st.names.d] = st.d.clone();
+      out[st.names.y] = st.y.clone();
+      out[st.names.m] = st.m.clone();
+      if (st.master && st.names.master) out[st.names.master] = st.master.clone();
+    }
+    if (this.eagerState.size) {
+      if (this.lr instanceof LRScheduler) out.LR_Scheduler = this.lr.stateDict();
+      return out;
+    }
     const names = [...this.states.values()].flatMap((s) => [s.d, s.y, s.m, ...(s.master ? [s.master] : [])]);
     if (this.lrVar) names.push(this.lrVar);
     for (const n of names) {
@@ -399,6 +499,10 @@ export class ASGD {
   /** Restores a stateDict() into `scope`, so that the next step is exactly the one that would have followed. */
   setStateDict(sd: Record<string, Tensor | LRState>, scope: Scope = globalScope()): void {
     if (typeof sd !== 'object' || sd === null) throw new ArgumentError(`ASGD.setStateDict: expected an object, received ${describe(sd)}`);
+    if (this.parameterList?.some((p) => p instanceof EagerParameter)) {
+      this.setEagerState(sd);
+      return;
+    }
     const known = new Set([...this.states.values()].flatMap((s) => [s.d, s.y, s.m, ...(s.master ? [s.master] : [])]));
     if (this.lrVar) known.add(this.lrVar);
     for (const [k, v] of Object.entries(sd)) {

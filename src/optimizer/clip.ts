@@ -3,17 +3,18 @@
  * program and returns the new (param, grad) pairs. Parameters with needClip false pass untouched
  * and do not count in the global norm.
  */
-import type { Block } from '../program/block';
-import { appendSimple } from '../program/builder';
+import { applyOp, Target, Value } from '../program/builder';
 import type { DType } from '../program/dtype';
 import { ArgumentError } from '../program/errors';
-import type { Parameter, Variable } from '../program/variable';
+import type { Parameter } from '../program/variable';
+import type { EagerParameter } from '../eager/parameter';
 
-export type ParamGrad = [Parameter, Variable];
+/** A parameter with its gradient: static (Parameter, Variable) or eager (EagerParameter, Tensor). */
+export type ParamGrad = [Parameter | EagerParameter, Value];
 
 export abstract class ClipGradBase {
   /** Appends the clipping ops for `pairs` (gradients of `block`) and returns the clipped pairs. */
-  abstract append(block: Block, pairs: ParamGrad[]): ParamGrad[];
+  abstract append(block: Target, pairs: ParamGrad[]): ParamGrad[];
   abstract toString(): string;
 }
 
@@ -37,8 +38,8 @@ export class ClipGradByValue extends ClipGradBase {
     this.max = max;
     this.min = min;
   }
-  append(block: Block, pairs: ParamGrad[]): ParamGrad[] {
-    return pairs.map(([p, g]) => (p.needClip ? [p, appendSimple(block, 'clip', { X: g }, { min: this.min, max: this.max })] : [p, g]));
+  append(block: Target, pairs: ParamGrad[]): ParamGrad[] {
+    return pairs.map(([p, g]) => (p.needClip ? [p, applyOp(block, 'clip', { X: g }, { min: this.min, max: this.max })] : [p, g]));
   }
   toString(): string {
     return `ClipGradByValue(min=${this.min}, max=${this.max})`;
@@ -52,8 +53,8 @@ export class ClipGradByNorm extends ClipGradBase {
     super();
     this.clipNorm = finitePositive(clipNorm, 'clipNorm', 'ClipGradByNorm');
   }
-  append(block: Block, pairs: ParamGrad[]): ParamGrad[] {
-    return pairs.map(([p, g]) => (p.needClip ? [p, appendSimple(block, 'clip_by_norm', { X: g }, { max_norm: this.clipNorm })] : [p, g]));
+  append(block: Target, pairs: ParamGrad[]): ParamGrad[] {
+    return pairs.map(([p, g]) => (p.needClip ? [p, applyOp(block, 'clip_by_norm', { X: g }, { max_norm: this.clipNorm })] : [p, g]));
   }
   toString(): string {
     return `ClipGradByNorm(clipNorm=${this.clipNorm})`;
@@ -70,26 +71,26 @@ export class ClipGradByGlobalNorm extends ClipGradBase {
     super();
     this.clipNorm = finitePositive(clipNorm, 'clipNorm', 'ClipGradByGlobalNorm');
   }
-  append(block: Block, pairs: ParamGrad[]): ParamGrad[] {
+  append(block: Target, pairs: ParamGrad[]): ParamGrad[] {
     const clipped = pairs.filter(([p]) => p.needClip);
     if (clipped.length === 0) return pairs;
     const acc: DType = clipped.some(([, g]) => g.dtype === 'float64') ? 'float64' : 'float32';
-    const asAcc = (v: Variable): Variable => (v.dtype === acc ? v : appendSimple(block, 'cast', { X: v }, { in_dtype: v.dtype, out_dtype: acc }));
-    const squares = clipped.map(([, g]) => asAcc(appendSimple(block, 'squared_l2_norm', { X: g })));
-    const total = squares.length === 1 ? squares[0] : appendSimple(block, 'sum', { X: squares });
-    const globalNorm = appendSimple(block, 'sqrt', { X: total });
-    const maxNorm = appendSimple(block, 'fill_constant', {}, { shape: [1], dtype: acc, value: this.clipNorm });
-    const denom = appendSimple(block, 'elementwise_max', { X: globalNorm, Y: maxNorm });
-    const scale = appendSimple(block, 'elementwise_div', { X: maxNorm, Y: denom });
-    const scaleFor = new Map<DType, Variable>([[acc, scale]]);
+    const asAcc = (v: Value): Value => (v.dtype === acc ? v : applyOp(block, 'cast', { X: v }, { in_dtype: v.dtype, out_dtype: acc }));
+    const squares = clipped.map(([, g]) => asAcc(applyOp(block, 'squared_l2_norm', { X: g })));
+    const total = squares.length === 1 ? squares[0] : applyOp(block, 'sum', { X: squares });
+    const globalNorm = applyOp(block, 'sqrt', { X: total });
+    const maxNorm = applyOp(block, 'fill_constant', {}, { shape: [1], dtype: acc, value: this.clipNorm });
+    const denom = applyOp(block, 'elementwise_max', { X: globalNorm, Y: maxNorm });
+    const scale = applyOp(block, 'elementwise_div', { X: maxNorm, Y: denom });
+    const scaleFor = new Map<DType, Value>([[acc, scale]]);
     return pairs.map(([p, g]) => {
       if (!p.needClip) return [p, g];
       let s = scaleFor.get(g.dtype);
       if (!s) {
-        s = appendSimple(block, 'cast', { X: scale }, { in_dtype: acc, out_dtype: g.dtype });
+        s = applyOp(block, 'cast', { X: scale }, { in_dtype: acc, out_dtype: g.dtype });
         scaleFor.set(g.dtype, s);
       }
-      return [p, appendSimple(block, 'elementwise_mul', { X: g, Y: s })];
+      return [p, applyOp(block, 'elementwise_mul', { X: g, Y: s })];
     });
   }
   toString(): string {

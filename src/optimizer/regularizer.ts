@@ -2,10 +2,10 @@
  * Weight-decay regularisers (paddle.regularizer): after clipping, the gradient that enters the
  * optimizer becomes g + c·x (L2Decay) or g + c·sign(x) (L1Decay).
  */
-import type { Block } from '../program/block';
-import { appendSimple } from '../program/builder';
+import { applyOp, Target, Value } from '../program/builder';
 import { ArgumentError } from '../program/errors';
-import type { Parameter, Regularizer, Variable } from '../program/variable';
+import type { Parameter, Regularizer } from '../program/variable';
+import type { EagerParameter } from '../eager/parameter';
 
 abstract class Decay implements Regularizer {
   abstract readonly kind: 'L1' | 'L2';
@@ -34,8 +34,8 @@ export function isRegularizer(x: unknown): x is Regularizer {
 }
 
 /** Appends g + c·x (L2) or g + c·sign(x) (L1) with Paddle's ops (scale, sign, sum). */
-export function appendRegularization(block: Block, param: Parameter, grad: Variable, reg: Regularizer): Variable {
-  const source = reg.kind === 'L1' ? appendSimple(block, 'sign', { X: param }) : param;
-  const decay = appendSimple(block, 'scale', { X: source }, { scale: reg.coeff });
-  return appendSimple(block, 'sum', { X: [grad, decay] });
+export function appendRegularization<V extends Value>(block: Target, param: Parameter | EagerParameter, grad: V, reg: Regularizer): V {
+  const source: Value = reg.kind === 'L1' ? applyOp(block, 'sign', { X: param }) : param;
+  const decay: Value = applyOp(block, 'scale', { X: source }, { scale: reg.coeff });
+  return applyOp<V, 'sum'>(block, 'sum', { X: [grad, decay] });
 }

@@ -71,10 +71,14 @@ describe('ASGD: construction errors name the argument and the value (SPEC §1.6)
   });
 
   test('step() and clearGrad() in static mode say what to use', () => {
-    const opt = new ASGD({ learningRate: 0.1 });
-    expect(() => opt.step()).toThrow(ProgramError);
-    expect(() => opt.step()).toThrow('call minimize(loss) and run the program with an Executor');
-    expect(() => opt.clearGrad()).toThrow('ASGD.clearGrad() works on eager tensors');
+    build(() => {
+      const out = nn.fc(data('x', [-1, 2]), 1);
+      const opt = new ASGD({ learningRate: 0.1, parameters: out.block.program.allParameters() });
+      expect(() => opt.step()).toThrow(ProgramError);
+      expect(() => opt.step()).toThrow('call minimize(loss) and run the program with an Executor');
+      expect(() => opt.clearGrad()).toThrow('ASGD.clearGrad() works on eager tensors');
+    });
+    expect(() => new ASGD({ learningRate: 0.1 }).step()).toThrow('for a static program, call minimize(loss) and run the program with an Executor');
   });
 });
 

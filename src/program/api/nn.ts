@@ -271,3 +271,4 @@ export function dropout(x: Variable, p = 0.5, o: DropoutOptions = {}): Variable 
 }
 
 export { ParamAttr };
+export { Layer, Linear, Conv2D, BatchNorm2D, Embedding, Dropout, ReLU, Sequential } from '../../eager/layers';
