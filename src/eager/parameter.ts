@@ -1,8 +1,7 @@
 /** Eager parameters: tensors that layers own and optimizers update. */
-import type { ParamAttrArg } from '../program/builder';
+import { initializerOf, ParameterSpec } from '../program/builder';
 import type { DType } from '../program/dtype';
 import { ArgumentError } from '../program/errors';
-import { Constant, Initializer, XavierUniform } from '../program/initializer';
 import { Program } from '../program/program';
 import { generate } from '../program/unique-name';
 import { ParamAttr, Regularizer } from '../program/variable';
@@ -30,17 +29,10 @@ export class EagerParameter extends Tensor {
  * A parameter initialised eagerly with the same op (and the same seed) that a static layer puts in
  * its startup program, so an eager model and the static one start from the same values.
  */
-export function createEagerParameter(o: {
-  attr: ParamAttrArg;
-  shape: number[];
-  dtype: DType;
-  layerName: string;
-  suffix: 'w' | 'b';
-  defaultInitializer?: Initializer;
-}): EagerParameter {
+export function createEagerParameter(o: ParameterSpec): EagerParameter {
   if (o.attr === false) throw new ArgumentError(`${o.layerName}: this parameter cannot be switched off`);
   const attr = o.attr instanceof ParamAttr ? o.attr : new ParamAttr(o.attr);
-  const init = attr.initializer ?? o.defaultInitializer ?? (o.suffix === 'b' ? new Constant({ value: 0 }) : new XavierUniform());
+  const init = initializerOf(attr, o);
   const name = attr.name ?? generate(`${o.layerName}.${o.suffix}`);
   // the initialiser's one op, built in a scratch block and run here
   const scratch = new Program().globalBlock();

@@ -118,18 +118,26 @@ function toParamAttr(a: ParamAttrArg): ParamAttr | undefined {
   return a instanceof ParamAttr ? a : new ParamAttr(a);
 }
 
-/**
- * Creates (or, for a ParamAttr naming an existing parameter, shares) a parameter in the default
- * main program, and its initialiser in the default startup program.
- */
-export function createParameter(o: {
+/** What a layer asks for when it makes a parameter (static or eager). */
+export interface ParameterSpec {
   attr: ParamAttrArg;
   shape: number[];
   dtype: DType;
   layerName: string;
   suffix: 'w' | 'b';
   defaultInitializer?: Initializer;
-}): Parameter {
+}
+
+/** The attribute's initialiser, else the layer's default, else Paddle's: Constant(0) for biases, Xavier. */
+export function initializerOf(attr: ParamAttr, o: ParameterSpec): Initializer {
+  return attr.initializer ?? o.defaultInitializer ?? (o.suffix === 'b' ? new Constant({ value: 0 }) : new XavierUniform());
+}
+
+/**
+ * Creates (or, for a ParamAttr naming an existing parameter, shares) a parameter in the default
+ * main program, and its initialiser in the default startup program.
+ */
+export function createParameter(o: ParameterSpec): Parameter {
   const attr = toParamAttr(o.attr) ?? new ParamAttr();
   const main = defaultMainProgram().globalBlock();
   const startup = defaultStartupProgram().globalBlock();
@@ -145,7 +153,7 @@ export function createParameter(o: {
     }
     return existing;
   }
-  const init = attr.initializer ?? o.defaultInitializer ?? (o.suffix === 'b' ? new Constant({ value: 0 }) : new XavierUniform());
+  const init = initializerOf(attr, o);
   const p = main.createParameter({
     name,
     shape: o.shape,
