@@ -38,6 +38,8 @@ export { Tensor } from './executor/tensor';
 export { toTensor, EagerParameter } from './eager/parameter';
 export { seed } from './eager/execute';
 import './eager/autograd';
+import './io/pdmodel';
+export { readTensor, writeTensor, readCombined, writeCombined } from './io/tensor-file';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
 export { Executor } from './executor/executor';

@@ -22,6 +22,9 @@ export class Program {
    * source returns (a scheduler's current rate, or a rate set with setLr) into the variable.
    */
   readonly lrSources = new Map<string, () => number | undefined>();
+  /** The inference inputs and outputs (Paddle's feed/fetch ops), in their column order. */
+  readonly feedTargetNames: string[] = [];
+  readonly fetchTargetNames: string[] = [];
   /** The optimizer chains appended to block 0, for the fuse_optimizer pass. */
   readonly optimizerChains: OptimizerChain[] = [];
   /** The role new ops get (see roleGuard). */
@@ -78,6 +81,8 @@ export class Program {
   clone(o: { forTest?: boolean } = {}): Program {
     const p = new Program();
     p.randomSeed = this.randomSeed;
+    p.feedTargetNames.push(...this.feedTargetNames);
+    p.fetchTargetNames.push(...this.fetchTargetNames);
     if (!o.forTest) for (const [k, v] of this.gradientOf) p.gradientOf.set(k, v);
     if (!o.forTest) for (const [k, v] of this.lrSources) p.lrSources.set(k, v);
     if (!o.forTest) p.optimizerChains.push(...this.optimizerChains.map((c) => structuredClone(c)));
@@ -133,6 +138,27 @@ export class Program {
   toString(): string {
     return printProgram(this);
   }
+
+  /** Paddle's ProgramDesc bytes (a .pdmodel). */
+  serializeToString(): Uint8Array {
+    return codec().serialize(this);
+  }
+
+  /** Reads a ProgramDesc (a .pdmodel or __model__ file). */
+  static parseFromString(bytes: Uint8Array): Program {
+    if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`Program.parseFromString: expected a Uint8Array, received ${typeof bytes}`);
+    return codec().parse(bytes, 'program');
+  }
+}
+
+/** The .pdmodel codec, bound by src/io (which imports this module) to avoid an import cycle. */
+let programCodec: { serialize(p: Program): Uint8Array; parse(b: Uint8Array, what: string): Program } | undefined;
+export function bindProgramCodec(c: NonNullable<typeof programCodec>): void {
+  programCodec = c;
+}
+function codec(): NonNullable<typeof programCodec> {
+  if (!programCodec) throw new Error('sagraph: the io module is not loaded');
+  return programCodec;
 }
 
 let mainProgram = new Program();

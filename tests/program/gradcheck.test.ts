@@ -54,6 +54,7 @@ const cases: Case[] = [
   { name: 'square', type: 'square', inputs: { X: { shape: [2, 4] } } },
   { name: 'abs', type: 'abs', inputs: { X: { shape: [2, 4], values: away(5, 8) } } },
   { name: 'leaky_relu', type: 'leaky_relu', inputs: { X: { shape: [2, 4], values: away(6, 8) } }, attrs: { alpha: 0.1 } },
+  { name: 'relu6', type: 'relu6', inputs: { X: { shape: [2, 4], values: [-1, 0.5, 2, 5.5, 6.5, 8, -0.3, 3] } } },
   { name: 'gelu exact', type: 'gelu', inputs: { X: { shape: [2, 4], values: randomArray(8, 7, -3, 3) } } },
   { name: 'gelu tanh', type: 'gelu', inputs: { X: { shape: [2, 4], values: randomArray(8, 8, -3, 3) } }, attrs: { approximate: true } },
   { name: 'pow', type: 'pow', inputs: { X: { shape: [2, 4], values: positive(9, 8) } }, attrs: { factor: 2.5 } },
@@ -246,7 +247,7 @@ describe('gradient check against central differences (float64)', () => {
   });
 
   test('every differentiable forward op has a case', () => {
-    const differentiable = ['elementwise_add', 'elementwise_sub', 'elementwise_mul', 'elementwise_div', 'elementwise_max', 'elementwise_min', 'elementwise_pow', 'relu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'square', 'abs', 'leaky_relu', 'gelu', 'pow', 'scale', 'matmul_v2', 'mul', 'softmax', 'log_softmax', 'reduce_mean', 'reduce_sum', 'reduce_max', 'sum', 'reshape2', 'transpose2', 'flatten_contiguous_range', 'concat', 'split', 'slice', 'gather', 'cast', 'assign', 'softmax_with_cross_entropy', 'conv2d', 'pool2d', 'batch_norm', 'lookup_table_v2', 'dropout'];
+    const differentiable = ['elementwise_add', 'elementwise_sub', 'elementwise_mul', 'elementwise_div', 'elementwise_max', 'elementwise_min', 'elementwise_pow', 'relu', 'sigmoid', 'tanh', 'exp', 'log', 'sqrt', 'square', 'abs', 'leaky_relu', 'relu6', 'gelu', 'pow', 'scale', 'matmul_v2', 'mul', 'softmax', 'log_softmax', 'reduce_mean', 'reduce_sum', 'reduce_max', 'sum', 'reshape2', 'transpose2', 'flatten_contiguous_range', 'concat', 'split', 'slice', 'gather', 'cast', 'assign', 'softmax_with_cross_entropy', 'conv2d', 'pool2d', 'batch_norm', 'lookup_table_v2', 'dropout'];
     const covered = new Set(cases.map((c) => c.type));
     expect(differentiable.filter((t) => !covered.has(t as OpType))).toEqual([]);
   });

@@ -108,6 +108,8 @@ describe('elementwise unary ops', () => {
     expectTensor(out1('abs', { X: T(xs) }), [5], [2, 0.5, 0, 0.5, 3]);
     expectTensor(out1('square', { X: T(xs) }), [5], [4, 0.25, 0, 0.25, 9]);
     expectTensor(out1('leaky_relu', { X: T(xs) }, { alpha: 0.1 }), [5], [-0.2, -0.05, 0, 0.5, 3]);
+    expectTensor(out1('relu6', { X: T([-1, 3, 7]) }), [3], [0, 3, 6]);
+    expectTensor(out1('relu6', { X: T([-1, 3, 7]) }, { threshold: 2.5 }), [3], [0, 2.5, 2.5]);
     expectTensor(out1('scale', { X: T(xs) }, { scale: 2, bias: 1 }), [5], [-3, 0, 1, 2, 7]);
     expectTensor(out1('scale', { X: T(xs) }, { scale: 2, bias: 1, bias_after_scale: false }), [5], [-2, 1, 2, 3, 8]);
     expectTensor(out1('pow', { X: T([1, 2, 4]) }, { factor: 0.5 }), [3], [1, Math.SQRT2, 2]);

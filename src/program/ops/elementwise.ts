@@ -105,7 +105,7 @@ export const elementwiseBinaryGradOps = {
   elementwise_pow_grad: binaryGrad('elementwise_pow_grad', { dx: (x, y, g) => g * y * Math.pow(x, y - 1), dy: (x, y, g) => g * Math.pow(x, y) * Math.log(x) }),
 } satisfies { [K in BinaryGradType]: OpDef<K> };
 
-type UnaryType = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'leaky_relu' | 'gelu' | 'pow';
+type UnaryType = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs' | 'leaky_relu' | 'relu6' | 'gelu' | 'pow';
 type UnaryGradType = `${UnaryType}_grad`;
 
 /** sign: -1, 0 or 1 (L1Decay's regularisation term); no gradient. */
@@ -189,6 +189,15 @@ export const elementwiseUnaryOps = {
       return (x) => (x > 0 ? x : alpha * x);
     },
   }),
+  // Paddle's relu6: min(max(x, 0), threshold); its gradient op reads Out
+  relu6: unary('relu6', { f: (x) => x }, 'Out', {
+    defaults: { threshold: 6 },
+    paddleAttrs: { threshold: 'float' },
+    map: (k) => {
+      const t = k.attrs.threshold;
+      return (x) => (x < 0 ? 0 : x > t ? t : x);
+    },
+  }),
   gelu: unary('gelu', { f: geluExact }, 'X', {
     defaults: { approximate: false },
     paddleAttrs: { approximate: 'bool' },
@@ -218,6 +227,10 @@ export const elementwiseUnaryGradOps = {
   leaky_relu_grad: unaryGrad('leaky_relu_grad', 'X', { alpha: 0.02 }, { alpha: 'float' }, (k) => {
     const a = k.attrs.alpha;
     return (x, g) => (x > 0 ? g : a * g);
+  }),
+  relu6_grad: unaryGrad('relu6_grad', 'Out', { threshold: 6 }, { threshold: 'float' }, (k) => {
+    const t = k.attrs.threshold;
+    return (o, g) => (o > 0 && o < t ? g : 0);
   }),
   gelu_grad: unaryGrad('gelu_grad', 'X', { approximate: false }, { approximate: 'bool' }, (k) =>
     k.attrs.approximate

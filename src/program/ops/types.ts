@@ -32,6 +32,7 @@ export interface ForwardAttrMap {
   abs: NoAttrs;
   sign: NoAttrs;
   leaky_relu: { alpha: number };
+  relu6: { threshold: number };
   gelu: { approximate: boolean };
   pow: { factor: number };
   scale: { scale: number; bias: number; bias_after_scale: boolean };
@@ -151,6 +152,7 @@ export interface GradOpAttrMap {
   square_grad: NoAttrs;
   abs_grad: NoAttrs;
   leaky_relu_grad: ForwardAttrMap['leaky_relu'];
+  relu6_grad: ForwardAttrMap['relu6'];
   gelu_grad: ForwardAttrMap['gelu'];
   pow_grad: ForwardAttrMap['pow'];
   matmul_v2_grad: ForwardAttrMap['matmul_v2'];
