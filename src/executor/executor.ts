@@ -5,7 +5,7 @@
  */
 import type { Block } from '../program/block';
 import { byteSize, isFloat, viewArray } from '../program/dtype';
-import { ArgumentError, ProgramError, RuntimeOpError } from '../program/errors';
+import { ArgumentError, ProgramError, RuntimeOpError, UnsupportedOpError } from '../program/errors';
 import { Operator } from '../program/operator';
 import type { VarInfo } from '../program/ops/types';
 import { Program, defaultMainProgram } from '../program/program';
@@ -213,6 +213,12 @@ export class Executor {
 
   private compile(block: Block, feeds: Set<string>, targets: Targets, fetchVars: string[], prune: boolean, scope: Scope, shareMemory: boolean): CompiledPlan {
     const ops = selectOps(block, feeds, targets, prune, scope);
+    const foreign = ops.filter((op) => op.isForeign);
+    if (foreign.length) {
+      throw new UnsupportedOpError(
+        `the run needs ops sagraph does not implement: ${foreign.map((op) => `op #${block.ops.indexOf(op)} ${op.type}`).join(', ')} (the program can be inspected and saved, not run)`,
+      );
+    }
     checkInputs(block, ops, feeds, fetchVars, scope);
     const written = new Set<string>();
     const externals: string[] = [];

@@ -5,7 +5,7 @@
  * of inference models become the program's feed and fetch targets.
  */
 import type { DType } from '../program/dtype';
-import { FileFormatError, UnsupportedOpError } from '../program/errors';
+import { FileFormatError, ProgramError, UnsupportedOpError } from '../program/errors';
 import { findOpDef } from '../program/ops/registry';
 import type { AnyOpDef, OpType, PaddleAttrKind } from '../program/ops/types';
 import { Program, bindProgramCodec } from '../program/program';
@@ -77,13 +77,12 @@ export function programFromDesc(d: ProgramDescJson, what: string): Program {
   if (blocks.length > 1) throw new UnsupportedOpError(`${what}: the program has ${blocks.length} blocks; sagraph reads single-block programs (no control flow) so far`);
   const bd = blocks[0];
   const ops = bd.ops ?? [];
-  const unknown = [...new Set(ops.map((o) => o.type).filter((t) => t !== 'feed' && t !== 'fetch' && !ALIASES[t] && !findOpDef(t)))];
-  if (unknown.length) {
-    const at = unknown.map((t) => `${t} (#${ops.findIndex((o) => o.type === t)})`);
-    throw new UnsupportedOpError(`${what}: sagraph does not implement the op types ${at.join(', ')}`);
-  }
   const p = new Program();
   const block = p.globalBlock();
+  // what only a feed can provide: read, never written, not persistable (old files do not mark it)
+  const written = new Set(ops.filter((o) => o.type !== 'feed').flatMap((o) => (o.outputs ?? []).flatMap((s) => s.arguments ?? [])));
+  const fed = new Set(ops.filter((o) => o.type === 'feed').flatMap((o) => (o.outputs ?? []).flatMap((s) => s.arguments ?? [])));
+  const read = new Set(ops.flatMap((o) => (o.inputs ?? []).flatMap((s) => s.arguments ?? [])));
   for (const v of bd.vars ?? []) {
     const t = v.type?.type;
     if (t === VarTypeEnum.FEED_MINIBATCH || t === VarTypeEnum.FETCH_LIST) continue;
@@ -97,7 +96,7 @@ export function programFromDesc(d: ProgramDescJson, what: string): Program {
       stopGradient: v.stop_gradient ?? false,
     };
     if (v.is_parameter) block.createParameter({ ...o, trainable: !o.stopGradient });
-    else block.createVar({ ...o, isData: v.need_check_feed ?? false });
+    else block.createVar({ ...o, isData: (v.need_check_feed ?? false) || fed.has(v.name) || (!o.persistable && read.has(v.name) && !written.has(v.name)) });
   }
   ops.forEach((op, i) => {
     const attrs = new Map((op.attrs ?? []).map((a) => [a.name, a]));
@@ -109,11 +108,18 @@ export function programFromDesc(d: ProgramDescJson, what: string): Program {
       list[col] = (op.type === 'feed' ? outs.Out : ins.X)?.[0];
       return;
     }
+    const role = (attrs.get('op_role')?.i as number | undefined) ?? 0;
     const type = ALIASES[op.type] ?? (op.type as OpType);
-    const def = findOpDef(type) as AnyOpDef;
+    const def = findOpDef(type as string) as AnyOpDef | undefined;
     const where = `${what}: op #${i} ${op.type}`;
-    for (const slot of Object.keys(ins)) {
-      if (!def.inputs.some((s) => s.name === slot)) throw new UnsupportedOpError(`${where} uses input slot '${slot}', which sagraph does not implement`);
+    for (const [slot, names] of [...Object.entries(ins), ...Object.entries(outs)]) {
+      for (const n of names) if (!block.hasVar(n)) throw new FileFormatError(`${where}: slot ${slot} names '${n}', which the block does not declare as a tensor`);
+    }
+    // an op sagraph does not implement, or uses in a way it does not, is kept as it is: it prints
+    // and saves, and a run that needs it says so
+    if (!def || Object.keys(ins).some((slot) => !def.inputs.some((s) => s.name === slot))) {
+      block.appendForeignOp({ type: op.type, inputs: ins, outputs: outs, attrs: (op.attrs ?? []) as never, role });
+      return;
     }
     const outputs = Object.fromEntries(Object.entries(outs).filter(([slot]) => def.outputs.some((s) => s.name === slot)));
     const values: Record<string, unknown> = {};
@@ -122,13 +128,13 @@ export function programFromDesc(d: ProgramDescJson, what: string): Program {
     }
     const fill = attrs.get('str_value')?.s;
     if (type === 'fill_constant' && fill) values.value = Number(fill);
-    for (const [slot, names] of [...Object.entries(ins), ...Object.entries(outputs)]) {
-      for (const n of names) if (!block.hasVar(n)) throw new FileFormatError(`${where}: slot ${slot} names '${n}', which the block does not declare as a tensor`);
-    }
     try {
-      block.appendOp({ type, inputs: ins, outputs, attrs: values as never, role: (attrs.get('op_role')?.i as number | undefined) ?? 0 });
+      block.appendOp({ type, inputs: ins, outputs, attrs: values as never, role });
     } catch (e) {
-      throw new FileFormatError(`${where}: ${(e as Error).message}`);
+      // slots or attributes sagraph's definition does not accept (an older form of the op, say):
+      // keep the op as it is, like one sagraph does not implement
+      if (!(e instanceof ProgramError) || e instanceof FileFormatError) throw e;
+      block.appendForeignOp({ type: op.type, inputs: ins, outputs: outs, attrs: (op.attrs ?? []) as never, role });
     }
   });
   return p;
@@ -155,6 +161,11 @@ export function programToDesc(p: Program): ProgramDescJson {
   const role = (r: number): AttrDesc => ({ name: 'op_role', type: AttrTypeEnum.INT, i: r });
   p.feedTargetNames.forEach((n, col) => ops.push({ type: 'feed', inputs: [{ parameter: 'X', arguments: ['feed'] }], outputs: [{ parameter: 'Out', arguments: [n] }], attrs: [{ name: 'col', type: AttrTypeEnum.INT, i: col }, role(0)] }));
   for (const op of block.ops) {
+    if (op.foreignAttrs) {
+      const raw = (m: Readonly<Record<string, string[]>>) => Object.entries(m).map(([parameter, a]) => ({ parameter, arguments: [...a] }));
+      ops.push({ type: op.type, inputs: raw(op.inputs), outputs: raw(op.outputs), attrs: op.foreignAttrs as unknown as AttrDesc[] });
+      continue;
+    }
     const def = findOpDef(op.type) as AnyOpDef;
     const slots = (specs: readonly { name: string }[], m: Readonly<Record<string, string[]>>) =>
       specs.filter((s) => m[s.name]?.length).map((s) => ({ parameter: s.name, arguments: [...m[s.name]] }));

@@ -7,7 +7,7 @@
  */
 import type { Block } from './block';
 import { isFloat } from './dtype';
-import { ArgumentError, ProgramError } from './errors';
+import { ArgumentError, ProgramError, UnsupportedOpError } from './errors';
 import { OpRole, isBackwardRole, isOptimizeRole } from './op-role';
 import type { Operator } from './operator';
 import { findOpDef } from './ops/registry';
@@ -71,7 +71,13 @@ function backward(block: Block, seeds: Seed[], wanted: readonly string[], noGrad
   };
   for (const op of ops) {
     for (const n of op.inputArgNames()) if (!written.has(n) && leafRequires(n)) requires.add(n);
-    const def = findOpDef(op.type) as AnyOpDef;
+    const def = findOpDef(op.type) as AnyOpDef | undefined;
+    if (!def) {
+      if (op.inputArgNames().some((n) => requires.has(n))) {
+        throw new UnsupportedOpError(`${op.label}: sagraph has no gradient rule for the ${op.type} op (read from a file), so it cannot differentiate through it`);
+      }
+      continue;
+    }
     if (!def.grad || !op.inputArgNames().some((n) => requires.has(n))) continue;
     for (const n of op.outputArgNames()) {
       const v = block.var(n);

@@ -1,7 +1,7 @@
 import type { DType } from './dtype';
 import { isDType } from './dtype';
 import { ArgumentError, DTypeError, ProgramError, ShapeError, UnsupportedOpError } from './errors';
-import { Operator, SlotMap } from './operator';
+import { ForeignAttr, Operator, SlotMap } from './operator';
 import type { Program } from './program';
 import { Parameter, ParameterOptions, Variable, VariableOptions } from './variable';
 import type { InferCtx, OpAttrMap, OpType, VarInfo } from './ops/types';
@@ -121,6 +121,20 @@ export class Block {
       this.ops.splice(index, 1);
       throw e;
     }
+    this.program.bump();
+    return op;
+  }
+
+  /**
+   * Appends an op of a type sagraph does not implement, as read from a file: no shape inference,
+   * its attributes kept raw. Programs holding such ops can be printed and written, not run.
+   */
+  appendForeignOp(o: { type: string; inputs: SlotMap; outputs: SlotMap; attrs: ForeignAttr[]; role?: number }): Operator {
+    for (const [slot, names] of [...Object.entries(o.inputs), ...Object.entries(o.outputs)]) {
+      for (const n of names) if (!this.vars.has(n)) throw new ProgramError(`${o.type} (appended at #${this.ops.length}): slot '${slot}' names '${n}', which is not a variable of block ${this.idx}`);
+    }
+    const op = new Operator(this, o.type as OpType, o.inputs, o.outputs, {} as never, o.role ?? this.program.currentRole, o.attrs);
+    this.ops.push(op);
     this.program.bump();
     return op;
   }

@@ -5,6 +5,15 @@ import { roleName } from './op-role';
 export type SlotMap = Record<string, string[]>;
 
 /**
+ * An attribute of an op sagraph does not implement, kept as the file had it (a Paddle AttrDesc)
+ * so that the program can be inspected and written back.
+ */
+export interface ForeignAttr {
+  readonly name: string;
+  readonly [field: string]: unknown;
+}
+
+/**
  * One op in a block: a type from the closed set, variables by name per slot (Paddle's own slot
  * names), typed attributes, and its role.
  */
@@ -15,14 +24,22 @@ export class Operator<K extends OpType = OpType> {
   readonly outputs: Readonly<SlotMap>;
   private _attrs: OpAttrMap[K];
   private _role: number;
+  /** Set for an op read from a file whose type sagraph does not implement: its raw attributes. */
+  readonly foreignAttrs: readonly ForeignAttr[] | undefined;
 
-  constructor(block: Block, type: K, inputs: SlotMap, outputs: SlotMap, attrs: OpAttrMap[K], role: number) {
+  constructor(block: Block, type: K, inputs: SlotMap, outputs: SlotMap, attrs: OpAttrMap[K], role: number, foreignAttrs?: readonly ForeignAttr[]) {
     this.block = block;
     this.type = type;
     this.inputs = inputs;
     this.outputs = outputs;
     this._attrs = attrs;
     this._role = role;
+    this.foreignAttrs = foreignAttrs;
+  }
+
+  /** An op sagraph does not implement (read from a file): it can be inspected and saved, not run. */
+  get isForeign(): boolean {
+    return this.foreignAttrs !== undefined;
   }
 
   get attrs(): Readonly<OpAttrMap[K]> {

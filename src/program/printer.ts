@@ -1,7 +1,7 @@
 import type { Block } from './block';
 import { DTYPE_SHORT } from './dtype';
 import { OpRole, roleName } from './op-role';
-import type { Operator } from './operator';
+import type { ForeignAttr, Operator } from './operator';
 import type { Program } from './program';
 import { Parameter, Variable } from './variable';
 import { findOpDef } from './ops/registry';
@@ -52,6 +52,14 @@ function formatAttr(v: unknown): string {
   return String(v);
 }
 
+/** The value a raw (Paddle AttrDesc) attribute holds, whichever field that is. */
+function foreignValue(a: ForeignAttr): unknown {
+  for (const f of ['i', 'f', 's', 'b', 'l', 'float64', 'ints', 'floats', 'strings', 'bools', 'longs', 'float64s', 'block_idx', 'blocks_idx', 'var_name', 'vars_name']) {
+    if (a[f] !== undefined) return a[f];
+  }
+  return null;
+}
+
 export function printOp(op: Operator, index?: number): string {
   const b = op.block;
   const def = findOpDef(op.type);
@@ -66,9 +74,10 @@ export function printOp(op: Operator, index?: number): string {
     .map((s) => (usedOut.length > 1 ? `${s}: ` : '') + op.output(s).map((n) => '%' + n).join(', '))
     .join(', ');
   const types = usedOut.flatMap((s) => op.output(s).map((n) => (b.hasVar(n) ? typeString(b.var(n)) : '?'))).join(', ');
-  const attrKeys = def ? Object.keys(def.defaults) : Object.keys(op.attrs);
-  const attrs = attrKeys.map((k) => `${k}: ${formatAttr((op.attrs as Record<string, unknown>)[k])}`).join(', ');
-  const role = op.role === OpRole.Forward ? '' : `  // ${roleName(op.role)}`;
+  const attrs = op.foreignAttrs
+    ? op.foreignAttrs.map((a) => `${a.name}: ${formatAttr(foreignValue(a))}`).join(', ')
+    : (def ? Object.keys(def.defaults) : Object.keys(op.attrs)).map((k) => `${k}: ${formatAttr((op.attrs as Record<string, unknown>)[k])}`).join(', ');
+  const role = (op.role === OpRole.Forward ? '' : `  // ${roleName(op.role)}`) + (op.isForeign ? '  // not implemented by sagraph' : '');
   const prefix = index === undefined ? '' : `#${index} `;
   return `${prefix}${outs ? outs + ' = ' : ''}${op.type}(${args})${attrs ? ` {${attrs}}` : ''}${types ? ' : ' + types : ''}${role}`;
 }

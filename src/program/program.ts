@@ -118,9 +118,10 @@ export class Program {
         if (o.forTest && (isBackwardRole(op.role) || isOptimizeRole(op.role) || op.role & OpRole.LRSched)) continue;
         let attrs = { ...op.attrs } as OpAttrMap[OpType];
         if (o.forTest && 'is_test' in attrs) attrs = { ...attrs, is_test: true } as OpAttrMap[OpType];
+        const foreign = o.forTest && op.foreignAttrs?.some((a) => a.name === 'is_test') ? op.foreignAttrs.map((a) => (a.name === 'is_test' ? { ...a, b: true } : a)) : op.foreignAttrs;
         const copySlots = (m: Readonly<Record<string, string[]>>): Record<string, string[]> =>
           Object.fromEntries(Object.entries(m).map(([k, v]) => [k, [...v]]));
-        nb.ops.push(new Operator(nb, op.type, copySlots(op.inputs), copySlots(op.outputs), attrs, op.role));
+        nb.ops.push(new Operator(nb, op.type, copySlots(op.inputs), copySlots(op.outputs), attrs, op.role, foreign));
       }
     }
     if (o.forTest) {
