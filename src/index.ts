@@ -40,6 +40,8 @@ export { seed } from './eager/execute';
 import './eager/autograd';
 import './io/pdmodel';
 export { readTensor, writeTensor, readCombined, writeCombined } from './io/tensor-file';
+export { save, load, saveInferenceModel, loadInferenceModel } from './io/save-load';
+export { readPickle, writePickle } from './io/pickle';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
 export { Executor } from './executor/executor';
