@@ -1,14 +1,15 @@
 import { main } from '../cli/main';
+import { trainCommand } from '../cli/commands/train';
 import { listOpTypes } from '../src';
 
-function capture(fn: () => number): { code: number; out: string; err: string } {
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
   const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
   try {
-    return { code: fn(), out, err };
+    return { code: await fn(), out, err };
   } finally {
     o.mockRestore();
     e.mockRestore();
@@ -16,16 +17,122 @@ function capture(fn: () => number): { code: number; out: string; err: string } {
   }
 }
 
-test('sagraph ops --json lists every op with its slots', () => {
-  const r = capture(() => main(['ops', '--json']));
+test('sagraph ops --json lists every op with its slots', async () => {
+  const r = await capture(() => main(['ops', '--json']));
   expect(r.code).toBe(0);
   const rows = JSON.parse(r.out) as { type: string; inputs: string[] }[];
   expect(rows.map((x) => x.type)).toEqual(listOpTypes());
   expect(rows.find((x) => x.type === 'batch_norm')!.inputs).toEqual(['X', 'Scale', 'Bias', 'Mean', 'Variance']);
 });
 
-test('an unknown command is one clear line and a non-zero exit', () => {
-  const r = capture(() => main(['bogus']));
+test('an unknown command is one clear line and a non-zero exit', async () => {
+  const r = await capture(() => main(['bogus']));
   expect(r.code).toBe(1);
   expect(r.err.trim()).toBe("error: unknown command 'bogus'");
+});
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Tensor } from '../src';
+import { decodeProgramDesc } from '../src/io/framework-proto';
+import { readNpy, writeNpy } from '../src/io/npy';
+import { seeded } from './helpers';
+
+const FIXTURES = join(__dirname, '..', '..', 'shared', 'fixtures', 'paddle');
+
+describe('sagraph inspect', () => {
+  test.each([
+    ['p2o-fit-a-line', 'p2o-fit-a-line/__model__'],
+    ['lite-simple-model/model.pdmodel', 'lite-simple-model/model.pdmodel'],
+    ['paddlejs-gesture-rec', 'paddlejs-gesture-rec/__model__'],
+    ['paddlerec-join-train/main_program', 'paddlerec-join-train/main_program'],
+    ['paddlerec-join-train/inference_program', 'paddlerec-join-train/inference_program'],
+  ])('%s: op counts, parameters and feed/fetch targets as the file holds them', async (model, file) => {
+    const r = await capture(() => main(['inspect', join(FIXTURES, model), '--json']));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.out);
+    const d = decodeProgramDesc(new Uint8Array(readFileSync(join(FIXTURES, file))));
+    const want: Record<string, number> = {};
+    for (const op of d.blocks![0].ops!) if (op.type !== 'feed' && op.type !== 'fetch') want[op.type] = (want[op.type] ?? 0) + 1;
+    expect(got.opTypes).toEqual(want);
+    const persist = d.blocks![0].vars!.filter((v) => v.persistable && v.type.type === 7);
+    expect(got.parameters.map((p: { name: string }) => p.name).sort()).toEqual(persist.map((v) => v.name).sort());
+    for (const p of got.parameters) expect(p.shape).toEqual(persist.find((v) => v.name === p.name)!.type.lod_tensor!.tensor.dims ?? []);
+    const feeds = d.blocks![0].ops!.filter((o) => o.type === 'feed').map((o) => o.outputs![0].arguments![0]);
+    expect(got.feeds.map((f: { name: string }) => f.name)).toEqual(feeds);
+  });
+
+  test('--dot writes a Graphviz graph', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+    await capture(() => main(['inspect', join(FIXTURES, 'p2o-fit-a-line'), '--dot', join(dir, 'g.dot')]));
+    const dot = readFileSync(join(dir, 'g.dot'), 'utf8');
+    expect(dot).toMatch(/^digraph program \{/);
+    expect(dot).toContain('"op:0" [label="#0 mul", shape=box]');
+    expect(dot).toContain('"v:x" -> "op:0"');
+  });
+});
+
+describe('sagraph compile, train and run', () => {
+  function regressionCsv(file: string, n: number): void {
+    const r = seeded(5);
+    const rows = ['x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,price'];
+    for (let i = 0; i < n; i++) {
+      const x = Array.from({ length: 13 }, () => r() * 2 - 1);
+      rows.push([...x, x.reduce((a, v, k) => a + v * ((k % 3) - 1) * 0.5, 0.3)].map((v) => v.toFixed(6)).join(','));
+    }
+    writeFileSync(file, rows.join('\n') + '\n');
+  }
+
+  test('fit_a_line compiles to an ASGD training program that trains, and a reloaded checkpoint continues with identical numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+    regressionCsv(join(dir, 'housing.csv'), 160);
+    const c = await capture(() => main(['compile', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'fit'), '--lr', '0.05', '--batch-num', '5', '--clip-global-norm', '10', '--weight-decay', '0.001']));
+    expect(c.err).toBe('');
+    expect(c.out).toContain('fuse_optimizer: ');
+    expect(c.out).toContain('fused_asgd');
+    // two epochs in one go
+    const a = await trainCommand(join(dir, 'fit'), { data: join(dir, 'housing.csv'), epochs: '2', batchSize: '32', out: join(dir, 'a'), quiet: true });
+    // one epoch, then one more from the saved checkpoint
+    await trainCommand(join(dir, 'fit'), { data: join(dir, 'housing.csv'), epochs: '1', batchSize: '32', out: join(dir, 'b'), quiet: true });
+    const b2 = await trainCommand(join(dir, 'b'), { data: join(dir, 'housing.csv'), epochs: '1', batchSize: '32', out: join(dir, 'b'), quiet: true });
+    expect(b2.losses).toEqual(a.losses.slice(5));
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    expect(mean(a.losses.slice(5))).toBeLessThan(mean(a.losses.slice(0, 5)) * 0.8);
+    expect(readFileSync(join(dir, 'a.loss.svg'), 'utf8')).toContain('<polyline');
+    const t = await capture(() => main(['train', join(dir, 'a'), '--data', join(dir, 'housing.csv'), '--epochs', '1']));
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/epoch 1\/1: mean loss [0-9.e-]+ \(5 batches\)/);
+  });
+
+  test('run feeds .npy files and prints or writes the fetched values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+    const x = Tensor.from(Array.from({ length: 26 }, (_, i) => (i % 13) / 13), { shape: [2, 13] });
+    writeFileSync(join(dir, 'x.npy'), writeNpy(x));
+    const r = await capture(() => main(['run', join(FIXTURES, 'p2o-fit-a-line'), '--feed', `x=${join(dir, 'x.npy')}`, '--out', join(dir, 'out')]));
+    expect(r.err).toBe('');
+    const y = readNpy(new Uint8Array(readFileSync(join(dir, 'out', 'fc_0.tmp_1.npy'))), 'y');
+    expect(y.shape).toEqual([2, 1]);
+    const printed = await capture(() => main(['run', join(FIXTURES, 'p2o-fit-a-line'), '--feed', `x=${join(dir, 'x.npy')}`]));
+    expect(printed.out).toContain(`fc_0.tmp_1: float32[2,1] ${JSON.stringify(y.toArray())}`);
+  });
+
+  test('user errors are one line and exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+    writeFileSync(join(dir, 'junk.pdmodel'), 'not a program');
+    for (const [args, msg] of [
+      [['inspect', join(dir, 'missing')], 'sagraph: no model at'],
+      [['inspect', join(dir, 'junk.pdmodel')], 'sagraph: program: not a valid ProgramDesc'],
+      [['compile', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'x'), '--lr', 'fast'], "sagraph: --lr must be a number > 0, received 'fast'"],
+      [['compile', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'x'), '--loss', 'hinge'], "sagraph: --loss must be mse or ce, received 'hinge'"],
+      [['compile', join(FIXTURES, 'paddlerec-join-train', 'main_program'), '-o', join(dir, 'x')], 'sagraph: '],
+      [['run', join(FIXTURES, 'p2o-fit-a-line'), '--feed', 'x'], "sagraph: --feed must be name=file.npy, received 'x'"],
+    ] as [string[], string][]) {
+      const r = await capture(() => main(args));
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(msg);
+    }
+  });
 });

@@ -129,7 +129,8 @@ export function programFromDesc(d: ProgramDescJson, what: string): Program {
     const fill = attrs.get('str_value')?.s;
     if (type === 'fill_constant' && fill) values.value = Number(fill);
     try {
-      block.appendOp({ type, inputs: ins, outputs, attrs: values as never, role });
+      const made = block.appendOp({ type, inputs: ins, outputs, attrs: values as never, role });
+      if (type !== op.type) made.paddleType = op.type;
     } catch (e) {
       // slots or attributes sagraph's definition does not accept (an older form of the op, say):
       // keep the op as it is, like one sagraph does not implement
@@ -173,7 +174,7 @@ export function programToDesc(p: Program): ProgramDescJson {
     attrs.push(role(op.role));
     if (def.sagraphOnly) attrs.push({ name: 'sagraph_only', type: AttrTypeEnum.BOOLEAN, b: true });
     attrs.sort((a, b) => (a.name < b.name ? -1 : 1));
-    ops.push({ type: op.type, inputs: slots(def.inputs, op.inputs), outputs: slots(def.outputs, op.outputs), attrs });
+    ops.push({ type: op.paddleType ?? op.type, inputs: slots(def.inputs, op.inputs), outputs: slots(def.outputs, op.outputs), attrs });
   }
   p.fetchTargetNames.forEach((n, col) => ops.push({ type: 'fetch', inputs: [{ parameter: 'X', arguments: [n] }], outputs: [{ parameter: 'Out', arguments: ['fetch'] }], attrs: [{ name: 'col', type: AttrTypeEnum.INT, i: col }, role(0)] }));
   return { blocks: [{ idx: 0, parent_idx: -1, vars, ops }] };

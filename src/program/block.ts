@@ -61,6 +61,17 @@ export class Block {
     return p;
   }
 
+  /** Makes a persistable variable (a weight read from a file without is_parameter) a parameter. */
+  promoteToParameter(name: string, o: { trainable?: boolean } = {}): Parameter {
+    const v = this.var(name);
+    if (v instanceof Parameter) return v;
+    if (!v.persistable) throw new ArgumentError(`block ${this.idx}: '${name}' is not persistable, so it cannot be a parameter`);
+    const p = new Parameter(this, { name, shape: v.shape, dtype: v.dtype, trainable: o.trainable ?? true });
+    this.vars.set(name, p);
+    this.program.bump();
+    return p;
+  }
+
   /** Renames a variable everywhere in the block (its ops' slots included). */
   renameVar(oldName: string, newName: string): Variable {
     const v = this.var(oldName);

@@ -26,6 +26,8 @@ export class Operator<K extends OpType = OpType> {
   private _role: number;
   /** Set for an op read from a file whose type sagraph does not implement: its raw attributes. */
   readonly foreignAttrs: readonly ForeignAttr[] | undefined;
+  /** The file's op type where sagraph runs it as another (depthwise_conv2d as conv2d). */
+  paddleType: string | undefined;
 
   constructor(block: Block, type: K, inputs: SlotMap, outputs: SlotMap, attrs: OpAttrMap[K], role: number, foreignAttrs?: readonly ForeignAttr[]) {
     this.block = block;

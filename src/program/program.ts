@@ -121,7 +121,9 @@ export class Program {
         const foreign = o.forTest && op.foreignAttrs?.some((a) => a.name === 'is_test') ? op.foreignAttrs.map((a) => (a.name === 'is_test' ? { ...a, b: true } : a)) : op.foreignAttrs;
         const copySlots = (m: Readonly<Record<string, string[]>>): Record<string, string[]> =>
           Object.fromEntries(Object.entries(m).map(([k, v]) => [k, [...v]]));
-        nb.ops.push(new Operator(nb, op.type, copySlots(op.inputs), copySlots(op.outputs), attrs, op.role, foreign));
+        const copy = new Operator(nb, op.type, copySlots(op.inputs), copySlots(op.outputs), attrs, op.role, foreign);
+        copy.paddleType = op.paddleType;
+        nb.ops.push(copy);
       }
     }
     if (o.forTest) {
