@@ -1,8 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { ASGD, ClipGradByGlobalNorm, Executor, Program, Scope, Tensor, data, nn, ops, passes, readCombined, readTensor, verifyProgram } from '../../src';
+import { ASGD, ClipGradByGlobalNorm, Executor, Program, ProgramError, Scope, Tensor, data, nn, ops, passes, readCombined, readTensor, verifyProgram } from '../../src';
 import { decodeProgramDesc } from '../../src/io/framework-proto';
-import { build, expectTensor, randomArray } from '../helpers';
+import { build, expectTensor, randomArray, seeded } from '../helpers';
 import { refConv2d } from '../reference';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'paddle');
@@ -124,4 +124,25 @@ describe('.pdmodel programs', () => {
     expect(main.toString()).toMatch(/data_norm\(.*\/\/ not implemented by sagraph/);
     await expect(new Executor().run(main, { scope: new Scope() })).rejects.toThrow(/the run needs ops sagraph does not implement: op #0 data_norm, .*log_loss/);
   });
+});
+
+describe('damaged programs give clear errors only', () => {
+  test.each(['p2o-fit-a-line/__model__', 'lite-simple-model/model.pdmodel', 'paddlejs-gesture-rec/__model__', 'paddlerec-join-train/main_program', 'paddlerec-join-train/startup_program'])(
+    '%s through Program.parseFromString',
+    (file) => {
+      const original = read(file);
+      const rnd = seeded(original.length);
+      for (let k = 0; k < 60; k++) {
+        let b = original.slice();
+        if (k % 3 === 0) b = b.subarray(0, Math.floor(rnd() * b.length));
+        else if (k % 3 === 1) for (let f = 0; f < 3; f++) b[Math.floor(rnd() * b.length)] ^= 1 << Math.floor(rnd() * 8);
+        else b.set([0xff, 0xff, 0xff, 0xff, 0x0f], Math.floor(rnd() * Math.max(1, b.length - 5)));
+        try {
+          Program.parseFromString(b).toString();
+        } catch (e) {
+          if (!(e instanceof ProgramError)) throw new Error(`mutation ${k} of ${file} threw ${(e as Error).constructor.name}: ${(e as Error).message}`);
+        }
+      }
+    },
+  );
 });
