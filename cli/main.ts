@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { findOpDef, listOpTypes } from '../src';
 import { compileCommand } from './commands/compile';
+import { demoCommand } from './commands/demo';
 import { inspectCommand } from './commands/inspect';
 import { runCommand } from './commands/run';
 import { trainCommand } from './commands/train';
@@ -72,6 +73,19 @@ export function buildCli(): Command {
     .action(async (model: string, o: { data: string; epochs: string; batchSize: string; out?: string }) => {
       const r = await trainCommand(model, o);
       for (const l of r.lines) console.log(l);
+    });
+  program
+    .command('demo')
+    .description('the main job: train an MLP on the MNIST digits of the mnist package with ASGD, print test accuracy, write a loss curve and a checkpoint')
+    .option('--epochs <n>', 'epochs', '5')
+    .option('--batch-size <n>', 'samples per step', '64')
+    .option('--lr <rate>', 'learning rate of the first epoch', '0.3')
+    .option('--lr-decay <factor>', 'the rate is multiplied by this after every epoch', '0.4')
+    .option('--hidden <n>', 'hidden units', '256')
+    .option('--out <dir>', 'where to write the checkpoint and the loss curve', 'sagraph-demo')
+    .option('--place <place>', 'cpu (webgpu is not available yet)', 'cpu')
+    .action(async (o) => {
+      await demoCommand(o);
     });
   program
     .command('ops')

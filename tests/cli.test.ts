@@ -1,5 +1,6 @@
 import { main } from '../cli/main';
 import { trainCommand } from '../cli/commands/train';
+import { demoCommand } from '../cli/commands/demo';
 import { listOpTypes } from '../src';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -31,10 +32,10 @@ test('an unknown command is one clear line and a non-zero exit', async () => {
   expect(r.err.trim()).toBe("error: unknown command 'bogus'");
 });
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Tensor } from '../src';
+import { Program, Scope, Tensor, load } from '../src';
 import { decodeProgramDesc } from '../src/io/framework-proto';
 import { readNpy, writeNpy } from '../src/io/npy';
 import { seeded } from './helpers';
@@ -134,5 +135,22 @@ describe('sagraph compile, train and run', () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).toContain(msg);
     }
+  });
+});
+
+describe('sagraph demo', () => {
+  test('a few steps on a subset of MNIST: the loss falls, the curve and the checkpoint are written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagraph-demo-'));
+    const r = await demoCommand({ limit: 640, epochs: '3', batchSize: '64', lr: '0.1', lrDecay: '0.7', hidden: '32', out: dir, quiet: true });
+    const first = r.losses.slice(0, 10).reduce((a, b) => a + b, 0) / 10;
+    const last = r.losses.slice(-10).reduce((a, b) => a + b, 0) / 10;
+    expect(r.losses).toHaveLength(30);
+    expect(last).toBeLessThan(first * 0.8);
+    expect(r.accuracy[2]).toBeGreaterThan(0.3); // chance is 0.1
+    expect(readdirSync(dir).sort()).toEqual(['loss.csv', 'loss.svg', 'mnist.pdmodel', 'mnist.pdopt', 'mnist.pdparams']);
+    expect(readFileSync(join(dir, 'loss.svg'), 'utf8')).toMatch(/^<svg/);
+    // the checkpoint loads back
+    const program = Program.parseFromString(new Uint8Array(readFileSync(join(dir, 'mnist.pdmodel'))));
+    await load(program, join(dir, 'mnist'), { scope: new Scope() });
   });
 });
