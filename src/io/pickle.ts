@@ -8,6 +8,7 @@
 import { DType, byteSize, viewArray } from '../program/dtype';
 import { FileFormatError } from '../program/errors';
 import { Tensor } from '../executor/tensor';
+import { concatBytes } from './tensor-file';
 
 export type PickleValue = Tensor | number | bigint | string | boolean | null | PickleValue[] | { [k: string]: PickleValue };
 
@@ -420,11 +421,5 @@ export function writePickle(d: { [k: string]: PickleValue }): Uint8Array {
   u8(0x80, 4);
   dict(d);
   u8(0x2e);
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

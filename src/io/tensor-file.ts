@@ -134,7 +134,10 @@ export function readCombined(bytes: Uint8Array, names: string[], what: string): 
 
 /** Writes tensors as one combined file, sorted by name as Paddle's save_combine does. */
 export function writeCombined(tensors: Map<string, Tensor>): Uint8Array {
-  const parts = [...tensors.keys()].sort().map((n) => writeTensor(tensors.get(n)!));
+  return concatBytes([...tensors.keys()].sort().map((n) => writeTensor(tensors.get(n)!)));
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let p = 0;
   for (const part of parts) {
