@@ -4,7 +4,8 @@
  * per-parameter chain of ops), medians over several runs after a warm-up, in one process.
  *   npm run bench            (SAGRAPH_BENCH_ELEMENTS=... to change the size)
  */
-import { writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ASGD, ClipGradByGlobalNorm, CompiledProgram, Executor, Parameter, Program, Scope, Tensor, Variable, initializer, programGuard } from '../src';
 
@@ -69,6 +70,27 @@ async function main(): Promise<void> {
       times[v].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
   }
+  // the limits: the same update in C (when a compiler exists), and a plain copy of memory
+  const root = join(__dirname, '..', '..');
+  let cMs: number | undefined;
+  let cNote = '';
+  try {
+    mkdirSync(join(root, 'bench', 'out'), { recursive: true });
+    const exe = join(root, 'bench', 'out', 'asgd_update');
+    execFileSync('cc', ['-O3', '-o', exe, join(root, 'bench', 'c', 'asgd_update.c'), '-lm']);
+    cMs = Number(execFileSync(exe, [String(PER * TENSORS), String(TENSORS), '8', String(RUNS)]).toString().trim());
+  } catch (e) {
+    cNote = `C row skipped: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const src = new Float32Array(PER * TENSORS).fill(1);
+  const dst = new Float32Array(PER * TENSORS).fill(0);
+  const copies: number[] = [];
+  for (let r = 0; r <= RUNS; r++) {
+    const t0 = process.hrtime.bigint();
+    dst.set(src);
+    if (r > 0) copies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const copyMs = median(copies);
   const same = Buffer.from((scopes.unfused.getTensor('w0')!.data as Float32Array).buffer).equals(Buffer.from((scopes.fused.getTensor('w0')!.data as Float32Array).buffer));
   const elements = PER * TENSORS;
   const row = (v: 'unfused' | 'fused'): string => {
@@ -82,7 +104,10 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
     row('unfused'),
     row('fused'),
+    ...(cMs !== undefined ? [`| the same update in C (cc -O3, one core) | – | ${cMs.toFixed(1)} | ${((elements * BYTES_PER_ELEMENT) / (cMs / 1000) / 1e9).toFixed(2)} | ${(median(times.unfused) / cMs).toFixed(2)}× |`] : []),
+    `| a plain copy of ${(elements / 1e6).toFixed(1)}M float32 (8 B/element: read + write) | – | ${copyMs.toFixed(1)} | ${((elements * 8) / (copyMs / 1000) / 1e9).toFixed(2)} (of memory traffic) | – |`,
     '',
+    ...(cNote ? [cNote, ''] : []),
     `Fused and unfused parameters after ${RUNS + 1} steps are bitwise equal: ${same}.`,
   ].join('\n');
   console.log(table);
