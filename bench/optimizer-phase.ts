@@ -2,10 +2,10 @@
  * The optimizer phase alone: 16M float32 parameters in 10 tensors, batchNum 8, global-norm clip
  * and float weight decay; the fused program (one fused_asgd op) against the unfused one (Paddle's
  * per-parameter chain of ops), medians over several runs after a warm-up, in one process.
- *   npm run bench            (SAGRAPH_BENCH_ELEMENTS=... to change the size)
+ * Run by `npm run bench` (SAGRAPH_BENCH_ELEMENTS=... changes the size).
  */
 import { execFileSync } from 'child_process';
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { ASGD, ClipGradByGlobalNorm, CompiledProgram, Executor, Parameter, Program, Scope, Tensor, Variable, initializer, programGuard } from '../src';
 
@@ -36,12 +36,13 @@ function build(): { main: Program; startup: Program; grads: Variable[] } {
   return { main, startup, grads };
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function main(): Promise<void> {
+/** The optimizer-phase table (markdown). */
+export async function optimizerPhase(): Promise<string> {
   const { main: prog, startup, grads } = build();
   const feed: Record<string, Tensor> = {};
   grads.forEach((g, k) => {
@@ -110,11 +111,5 @@ async function main(): Promise<void> {
     ...(cNote ? [cNote, ''] : []),
     `Fused and unfused parameters after ${RUNS + 1} steps are bitwise equal: ${same}.`,
   ].join('\n');
-  console.log(table);
-  writeFileSync(join(__dirname, '..', '..', 'bench', 'results.md'), `# Benchmark results\n\nReproduce: \`npm run bench\`\n\n## Optimizer phase, fused vs unfused (CPU)\n\n${table}\n`);
+  return table;
 }
-
-main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exit(1);
-});
