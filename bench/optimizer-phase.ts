@@ -36,6 +36,51 @@ function build(): { main: Program; startup: Program; grads: Variable[] } {
   return { main, startup, grads };
 }
 
+/** Global-norm clip, float decay and the SAG step written as TensorFlow.js ops (the slot picked in JS). */
+const TFJS_OPS_PER_STEP = '–';
+async function tfjsUpdate(backend: 'cpu' | 'wasm', gradValues: Float32Array[]): Promise<number> {
+  const tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend(backend);
+  await tf.ready();
+  const N = 8;
+  const lr = 0.01;
+  const lambda = 0.01;
+  const clip = 1;
+  const x = gradValues.map(() => tf.variable(tf.fill([PER], 0.5)));
+  const d = gradValues.map(() => tf.variable(tf.zeros([PER])));
+  const y = gradValues.map(() => Array.from({ length: N }, () => tf.variable(tf.zeros([PER]))));
+  const g = gradValues.map((v) => tf.tensor1d(v));
+  let m = 0;
+  const step = (): void => {
+    tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(g.map((t) => tf.sum(tf.square(t)))));
+      const scale = tf.div(clip, tf.maximum(norm, clip));
+      const n = Math.min(m + 1, N);
+      const slot = m % N;
+      g.forEach((gk, k) => {
+        const gc = tf.mul(gk, scale);
+        const dn = tf.add(tf.sub(d[k], y[k][slot]), gc);
+        d[k].assign(dn);
+        y[k][slot].assign(gc);
+        x[k].assign(tf.sub(x[k], tf.mul(lr, tf.add(tf.div(dn, n), tf.mul(lambda, x[k])))));
+      });
+    });
+    m++;
+  };
+  step(); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = process.hrtime.bigint();
+    step();
+    await x[0].data(); // wait for the backend to finish
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  tf.disposeVariables();
+  g.forEach((t) => t.dispose());
+  return median(times);
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -92,6 +137,15 @@ export async function optimizerPhase(): Promise<string> {
     if (r > 0) copies.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   const copyMs = median(copies);
+  const tfjsRows: string[] = [];
+  for (const backend of ['cpu', 'wasm'] as const) {
+    try {
+      const ms = await tfjsUpdate(backend, grads.map((g) => feed[g.name].data as Float32Array));
+      tfjsRows.push(`| the same update as TensorFlow.js ops, ${backend} backend | ${TFJS_OPS_PER_STEP} | ${ms.toFixed(1)} | ${((PER * TENSORS * BYTES_PER_ELEMENT) / (ms / 1000) / 1e9).toFixed(2)} | ${(median(times.unfused) / ms).toFixed(2)}× |`);
+    } catch (e) {
+      tfjsRows.push(`| the same update as TensorFlow.js ops, ${backend} backend | – | – | – | could not run here: ${(e as Error).message.split('\n')[0]} |`);
+    }
+  }
   const same = Buffer.from((scopes.unfused.getTensor('w0')!.data as Float32Array).buffer).equals(Buffer.from((scopes.fused.getTensor('w0')!.data as Float32Array).buffer));
   const elements = PER * TENSORS;
   const row = (v: 'unfused' | 'fused'): string => {
@@ -105,6 +159,7 @@ export async function optimizerPhase(): Promise<string> {
     '|---|---|---|---|---|',
     row('unfused'),
     row('fused'),
+    ...tfjsRows,
     ...(cMs !== undefined ? [`| the same update in C (cc -O3, one core) | – | ${cMs.toFixed(1)} | ${((elements * BYTES_PER_ELEMENT) / (cMs / 1000) / 1e9).toFixed(2)} | ${(median(times.unfused) / cMs).toFixed(2)}× |`] : []),
     `| a plain copy of ${(elements / 1e6).toFixed(1)}M float32 (8 B/element: read + write) | – | ${copyMs.toFixed(1)} | ${((elements * 8) / (copyMs / 1000) / 1e9).toFixed(2)} (of memory traffic) | – |`,
     '',
