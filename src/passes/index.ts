@@ -1,10 +1,12 @@
 /** Named Program → Program passes (SPEC §4). */
 import { ArgumentError } from '../program/errors';
 import type { Program } from '../program/program';
+import { deadCodeElimination } from './dead-code';
 import { fuseOptimizer, PassOptions, PassResult } from './fuse-optimizer';
 
 const registry: Record<string, (p: Program, o: PassOptions) => PassResult> = {
   fuse_optimizer: fuseOptimizer,
+  dead_code_elimination: deadCodeElimination,
 };
 
 /** The names of the passes `apply` knows. */

@@ -113,7 +113,7 @@ describe('fuse_optimizer', () => {
     const { main } = build(() => ops.relu(data('x', [2])));
     expect(passes.apply(main, ['fuse_optimizer'])).toBe(main);
     expect(passes.list()).toContain('fuse_optimizer');
-    expect(() => passes.apply(main, ['fuse_everything'])).toThrow("passes.apply: unknown pass 'fuse_everything' (known: fuse_optimizer)");
+    expect(() => passes.apply(main, ['fuse_everything'])).toThrow("passes.apply: unknown pass 'fuse_everything' (known: fuse_optimizer, dead_code_elimination)");
   });
 
   test('fetching an intermediate of the chain keeps it unfused, and right', async () => {
@@ -140,5 +140,29 @@ describe('fuse_optimizer', () => {
     const { main } = build(() => ops.relu(data('x', [2])));
     expect(() => new CompiledProgram(main, { buildStrategy: { fuseElewiseAddAct: true } })).toThrow('buildStrategy.fuseElewiseAddAct is not supported yet');
     expect(() => new CompiledProgram(main, { buildStrategy: { fast: true } as never })).toThrow("unknown buildStrategy option 'fast'");
+  });
+});
+
+describe('dead_code_elimination', () => {
+  test('removes ops whose results nothing uses, chains of them too, and keeps what is fetched or persistable', async () => {
+    const { main, out } = build(() => {
+      const x = data('x', [-1, 3]);
+      const y = nn.fc(x, 2);
+      const unused = ops.exp(ops.relu(y)); // a dead chain
+      const kept = ops.tanh(y);
+      return { y, unused, kept };
+    });
+    const before = main.globalBlock().ops.map((o) => o.type);
+    expect(before).toEqual(['mul', 'elementwise_add', 'relu', 'exp', 'tanh']);
+    const pruned = passes.apply(main, ['dead_code_elimination'], { keep: new Set([out.kept.name]) });
+    expect(pruned.globalBlock().ops.map((o) => o.type)).toEqual(['mul', 'elementwise_add', 'tanh']);
+    expect(pruned.globalBlock().hasVar(out.unused.name)).toBe(false);
+    verifyProgram(pruned);
+    // nothing to remove: the same object
+    expect(passes.apply(pruned, ['dead_code_elimination'], { keep: new Set([out.kept.name]) })).toBe(pruned);
+    // an optimizer's in-place updates of persistables are never dead
+    const { main: training } = net(() => ({ learningRate: 0.1 }));
+    expect(passes.apply(training, ['dead_code_elimination']).globalBlock().ops.filter((o) => o.type === 'asgd')).toHaveLength(4);
+    expect(passes.list()).toEqual(['fuse_optimizer', 'dead_code_elimination']);
   });
 });
