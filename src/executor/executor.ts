@@ -150,7 +150,8 @@ export class Executor {
     const key = `${p.id}|${p.version}|${fetchVars.join(',')}`;
     let r = this.transformed.get(key);
     if (!r) {
-      for (const k of this.transformed.keys()) if (k.startsWith(`${p.id}|`)) this.transformed.delete(k);
+      // forget this program's older versions only: alternating fetch lists must not rebuild each run
+      for (const k of this.transformed.keys()) if (k.startsWith(`${p.id}|`) && !k.startsWith(`${p.id}|${p.version}|`)) this.transformed.delete(k);
       r = applyWithMap(p, ['fuse_optimizer'], { keep: new Set(fetchVars) });
       this.transformed.set(key, r);
     }

@@ -1,4 +1,5 @@
 import {
+  ASGD,
   CompiledProgram,
   DTypeError,
   Executor,
@@ -288,4 +289,24 @@ test('buildStrategy.memoryOptimize false gives every temporary its own memory', 
   expect(exe.lastRun!.arenaBytes).toBe(exe.lastRun!.unsharedBytes);
   expect(b.toFlat()).toEqual(a.toFlat());
   expect(a.toFlat()).toEqual([6]);
+});
+
+test('alternating fetch lists on one training program reuse their compiled plans', async () => {
+  const { main, startup, out } = build(() => {
+    const x = data('x', [-1, 2]);
+    const pred = nn.fc(x, 1);
+    const loss = ops.mean(pred);
+    new ASGD({ learningRate: 0.1 }).minimize(loss);
+    return { pred, loss };
+  });
+  const exe = new Executor();
+  const scope = new Scope();
+  await exe.run(startup, { scope });
+  const feed = { x: [[1, 2]] };
+  await exe.run(main, { feed, fetchList: [out.loss], scope });
+  await exe.run(main, { feed, fetchList: [out.pred], scope });
+  await exe.run(main, { feed, fetchList: [out.loss], scope });
+  expect(exe.lastRun!.planReused).toBe(true);
+  await exe.run(main, { feed, fetchList: [out.pred], scope });
+  expect(exe.lastRun!.planReused).toBe(true);
 });
