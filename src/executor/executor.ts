@@ -141,6 +141,7 @@ export class Executor {
       for (const k of this.plans.keys()) if (k.startsWith(`${program.id}|`) && !k.startsWith(`${program.id}|${program.version}|`)) this.plans.delete(k);
       plan = this.compile(block, new Set(feeds.keys()), targets, fetchVars, prune, scope, compiled?.buildStrategy.memoryOptimize ?? true);
       this.plans.set(key, plan);
+      trim(this.plans);
     }
     return this.execute(program, plan, feeds, fetchVars, scope, o.returnNumpy ?? true, reused);
   }
@@ -154,6 +155,7 @@ export class Executor {
       for (const k of this.transformed.keys()) if (k.startsWith(`${p.id}|`) && !k.startsWith(`${p.id}|${p.version}|`)) this.transformed.delete(k);
       r = applyWithMap(p, ['fuse_optimizer'], { keep: new Set(fetchVars) });
       this.transformed.set(key, r);
+      trim(this.transformed);
     }
     return r;
   }
@@ -336,6 +338,12 @@ export class Executor {
       return copy || !persistable ? (feeds.has(n) || persistable ? t.clone() : t) : t;
     });
   }
+}
+
+/** Caches hold at most this many entries; the oldest go first (programs edited again and again). */
+const CACHE_LIMIT = 64;
+function trim<V>(m: Map<string, V>): void {
+  while (m.size > CACHE_LIMIT) m.delete(m.keys().next().value as string);
 }
 
 /** Shape inference on concrete shapes, for the run at hand. */
