@@ -54,11 +54,18 @@ export function backward(root: Tensor, grad?: Tensor): void {
     for (const ts of Object.values(node.outputs)) for (const t of ts) if (grads.has(t)) outGrads.set(t, grads.get(t)!);
     if (outGrads.size === 0) continue;
     const def = findOpDef(node.type) as AnyOpDef;
-    // the rule names tensors; these maps turn names back into tensors
+    // the rule names tensors; these maps turn names back into tensors (keys of their own, since
+    // two tensors may carry the same display name, as parameters of two separately built models)
     const byName = new Map<string, Tensor>();
+    const keys = new Map<Tensor, string>();
     const nameOf = (t: Tensor): string => {
-      byName.set(t.name, t);
-      return t.name;
+      let k = keys.get(t);
+      if (k === undefined) {
+        k = `${t.name}#${keys.size}`;
+        keys.set(t, k);
+        byName.set(k, t);
+      }
+      return k;
     };
     const produced: { input: Tensor; name: string }[] = [];
     let temps = 0;

@@ -287,3 +287,15 @@ describe('ASGD in eager mode', () => {
     });
   });
 });
+
+test('two tensors with the same name (two separately built models) keep their own gradients', () => {
+  const a = uniqueName.guard(() => new nn.Linear(2, 1, { biasAttr: false }));
+  const b = uniqueName.guard(() => new nn.Linear(2, 1, { biasAttr: false }));
+  expect(a.weight.name).toBe(b.weight.name);
+  (a.weight.data as Float32Array).set([1, 2]);
+  (b.weight.data as Float32Array).set([3, 4]);
+  // loss = sum(a.w * b.w * [1, 10]): d/da = b.w * [1, 10], d/db = a.w * [1, 10]
+  ops.sum(ops.multiply(ops.multiply(a.weight as Tensor, b.weight as Tensor), toTensor([[1], [10]]))).backward();
+  expectTensor(a.weight.grad!, [2, 1], [3, 40]);
+  expectTensor(b.weight.grad!, [2, 1], [1, 20]);
+});
