@@ -52,6 +52,9 @@ export interface ASGDOptions {
 }
 
 interface Group {
+  /** The group's parameters, by object (eager parameters of separately built models may share a name). */
+  members: Set<object>;
+  /** Their names, for static parameters met through a clone of the program. */
   params: Set<string>;
   learningRate: number;
   weightDecay: WeightDecay | undefined;
@@ -98,7 +101,7 @@ export class ASGD {
   readonly name: string | undefined;
   private readonly groups: Group[] | undefined;
   private readonly parameterList: (Parameter | EagerParameter)[] | undefined;
-  private readonly eagerState = new Map<string, { d: Tensor; y: Tensor; m: Tensor; master?: Tensor; names: State }>();
+  private readonly eagerState = new Map<EagerParameter, { d: Tensor; y: Tensor; m: Tensor; master?: Tensor; names: State }>();
   private readonly states = new Map<string, State>();
   private lrVar: string | undefined;
 
@@ -123,23 +126,25 @@ export class ASGD {
     this.name = o.name;
     if (o.parameters !== undefined && o.parameters !== null) {
       if (!Array.isArray(o.parameters)) throw new ArgumentError(`ASGD: parameters must be a list of parameters or of parameter groups, received ${describe(o.parameters)}`);
-      const seen = new Map<string, number>();
+      const seen = new Map<object, number>();
       const asGroups = o.parameters.length > 0 && o.parameters.every((g) => typeof g === 'object' && g !== null && !(g instanceof Variable) && !(g instanceof Tensor) && 'params' in g);
       const raw: ParamGroup[] = asGroups ? (o.parameters as ParamGroup[]) : [{ params: o.parameters as (Parameter | EagerParameter)[] }];
       this.groups = raw.map((g, gi) => {
         const where = asGroups ? `ASGD: parameters[${gi}]` : 'ASGD';
         if (!Array.isArray(g.params)) throw new ArgumentError(`${where}.params must be a list of parameters, received ${describe(g.params)}`);
         const names = new Set<string>();
+        const members = new Set<object>();
         g.params.forEach((p, i) => {
           if (!(p instanceof Parameter) && !(p instanceof EagerParameter)) throw new ArgumentError(`${asGroups ? `${where}.params` : 'ASGD: parameters'}[${i}] is not a Parameter (received ${describe(p)})`);
-          const before = seen.get(p.name);
+          const before = seen.get(p);
           if (before !== undefined) throw new ArgumentError(`ASGD: parameter '${p.name}' is in two parameter groups (${before} and ${gi})`);
-          seen.set(p.name, gi);
+          seen.set(p, gi);
           names.add(p.name);
+          members.add(p);
         });
         const mult = g.learningRate ?? 1;
         if (typeof mult !== 'number' || !Number.isFinite(mult) || mult < 0) throw new ArgumentError(`${where}.learningRate must be a number >= 0, received ${describe(mult)}`);
-        return { params: names, learningRate: mult, weightDecay: checkDecay(g.weightDecay, where), gradClip: checkClip(g.gradClip, where) };
+        return { members, params: names, learningRate: mult, weightDecay: checkDecay(g.weightDecay, where), gradClip: checkClip(g.gradClip, where) };
       });
       this.parameterList = raw.flatMap((g) => g.params);
     }
@@ -205,7 +210,7 @@ export class ASGD {
   }
 
   private eagerStateOf(p: EagerParameter): { d: Tensor; y: Tensor; m: Tensor; master?: Tensor; names: State } {
-    let st = this.eagerState.get(p.name);
+    let st = this.eagerState.get(p);
     if (!st) {
       const useMaster = this.multiPrecision && isHalf(p.dtype);
       const dtype: DType = useMaster ? 'float32' : p.dtype;
@@ -213,14 +218,14 @@ export class ASGD {
       const master = useMaster ? p.cast('float32') : undefined;
       if (master) names.master = generate(`${p.name}_fp32_master`);
       st = { d: Tensor.zeros(dtype, p.shape), y: Tensor.zeros(dtype, [this.batchNum, ...p.shape]), m: Tensor.zeros('int64', [1]), master, names };
-      this.eagerState.set(p.name, st);
+      this.eagerState.set(p, st);
       this.states.set(p.name, names);
     }
     return st;
   }
 
   private groupOf(p: { name: string }): Group | undefined {
-    return this.groups?.find((g) => g.params.has(p.name));
+    return this.groups?.find((g) => g.members.has(p)) ?? this.groups?.find((g) => g.params.has(p.name));
   }
 
   /**
@@ -339,13 +344,13 @@ export class ASGD {
 
   private clip(block: Target, pairs: ParamGrad[]): ParamGrad[] {
     if (!this.groups) return this.gradClip ? this.gradClip.append(block, pairs) : pairs;
-    const out = new Map<string, ParamGrad>();
+    const out = new Map<object, ParamGrad>();
     this.groups.forEach((g) => {
-      const mine = pairs.filter(([p]) => g.params.has(p.name));
+      const mine = pairs.filter(([p]) => this.groupOf(p) === g);
       const clip = g.gradClip === undefined ? this.gradClip : g.gradClip;
-      for (const pg of clip && mine.length ? clip.append(block, mine) : mine) out.set(pg[0].name, pg);
+      for (const pg of clip && mine.length ? clip.append(block, mine) : mine) out.set(pg[0], pg);
     });
-    return pairs.map(([p]) => out.get(p.name)!);
+    return pairs.map(([p]) => out.get(p)!);
   }
 
   private decayOf(group: Group | undefined): WeightDecay {
@@ -456,7 +461,7 @@ export class ASGD {
       const hit = byName.get(k);
       if (!hit) throw new ArgumentError(`ASGD.setStateDict: '${k}' is not a state tensor of this optimizer (expected one of ${[...byName.keys()].join(', ')})`);
       if (!(v instanceof Tensor)) throw new ArgumentError(`ASGD.setStateDict: '${k}' must be a Tensor, received ${describe(v)}`);
-      const st = this.eagerState.get(hit[0].name)!;
+      const st = this.eagerState.get(hit[0])!;
       const target = st[hit[1] as 'd' | 'y' | 'm' | 'master']!;
       if (target.dtype !== v.dtype || target.shape.join(',') !== v.shape.join(',')) {
         throw new ArgumentError(`ASGD.setStateDict: '${k}' is ${v.dtype}[${v.shape}], expected ${target.dtype}[${target.shape}]`);

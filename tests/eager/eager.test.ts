@@ -299,3 +299,20 @@ test('two tensors with the same name (two separately built models) keep their ow
   expectTensor(a.weight.grad!, [2, 1], [3, 40]);
   expectTensor(b.weight.grad!, [2, 1], [1, 20]);
 });
+
+test('one optimizer over two models whose parameters share names keeps separate state for each', () => {
+  const a = uniqueName.guard(() => new nn.Linear(2, 1, { biasAttr: false }));
+  const b = uniqueName.guard(() => new nn.Linear(2, 1, { biasAttr: false }));
+  (a.weight.data as Float32Array).set([1, 1]);
+  (b.weight.data as Float32Array).set([1, 1]);
+  const opt = new ASGD({ learningRate: 0.5, batchNum: 2, parameters: [a.weight, b.weight] });
+  // d loss / d a.w = [1, 2], d loss / d b.w = [3, 4]
+  ops.add(ops.sum(a.forward(toTensor([[1, 2]]))), ops.sum(b.forward(toTensor([[3, 4]])))).backward();
+  opt.step();
+  expectTensor(a.weight, [2, 1], [0.5, 0]);
+  expectTensor(b.weight, [2, 1], [-0.5, -1]);
+  const sd = opt.stateDict();
+  const ds = Object.keys(sd).filter((k) => k.includes('_d_'));
+  expect(ds).toHaveLength(2);
+  expect(ds.map((k) => (sd[k] as Tensor).toFlat()).sort()).toEqual([[1, 2], [3, 4]]);
+});
