@@ -126,8 +126,18 @@ function backward(block: Block, seeds: Seed[], wanted: readonly string[], noGrad
       result = newVar(freshGradName(block, name), block.var(name));
       appendOp('sum', { X: list }, { Out: result });
     }
+    if (result !== undefined) checkGrad(name, result);
     finalized.set(name, result);
     return result;
+  };
+  /** Every gradient must have its variable's shape and dtype; a mismatch is a wrong gradient rule. */
+  const checkGrad = (n: string, g: string): void => {
+    const v = block.var(n);
+    const gv = block.var(g);
+    const agree = gv.shape.length === v.shape.length && gv.shape.every((d, k) => d === v.shape[k] || d === -1 || v.shape[k] === -1);
+    if (!agree || gv.dtype !== v.dtype) {
+      throw new ProgramError(`the gradient ${g} is ${gv.dtype}${formatShape(gv.shape)} but ${n} is ${v.dtype}${formatShape(v.shape)} (a gradient rule is wrong)`);
+    }
   };
 
   let renameCounter = 0;
@@ -179,12 +189,6 @@ function backward(block: Block, seeds: Seed[], wanted: readonly string[], noGrad
   for (const n of wanted) {
     const g = finalize(n);
     if (g === undefined) continue;
-    const v = block.var(n);
-    const gv = block.var(g);
-    const agree = gv.shape.length === v.shape.length && gv.shape.every((d, k) => d === v.shape[k] || d === -1 || v.shape[k] === -1);
-    if (!agree || gv.dtype !== v.dtype) {
-      throw new ProgramError(`the gradient ${g} is ${gv.dtype}${formatShape(gv.shape)} but ${n} is ${v.dtype}${formatShape(v.shape)} (a gradient rule is wrong)`);
-    }
     program.gradientOf.set(n, g);
     result.set(n, g);
   }

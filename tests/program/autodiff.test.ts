@@ -11,6 +11,7 @@ import {
   gradients,
   nn,
   ops,
+  findOpDef,
   verifyProgram,
 } from '../../src';
 import { build, expectTensor, randomArray } from '../helpers';
@@ -215,4 +216,17 @@ describe('gradients()', () => {
     // d(3 x^2)/dx · t = 6 x t
     expectTensor(gx, [1, 2], [6, 120]);
   });
+});
+
+test('a gradient rule that makes a gradient of the wrong shape is caught, naming both', () => {
+  const def = findOpDef('tanh') as { grad?: unknown };
+  const saved = def.grad;
+  // a broken rule: the gradient of X reduced to a scalar
+  def.grad = (g: { append: (...a: unknown[]) => void; outGrad: (s: string) => string; inputGrad: (s: string) => string }) =>
+    g.append('reduce_sum', { X: g.outGrad('Out') }, { Out: g.inputGrad('X') }, { reduce_all: true });
+  try {
+    expect(() => build(() => appendBackward(ops.mean(ops.tanh(nn.fc(data('x', [-1, 3]), 2)))))).toThrow(/the gradient fc_0\.tmp_1@GRAD is float32\[\] but fc_0\.tmp_1 is float32\[-1,2\] \(a gradient rule is wrong\)/);
+  } finally {
+    def.grad = saved;
+  }
 });
