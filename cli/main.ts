@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { findOpDef, listOpTypes } from '../src';
 import { compileCommand } from './commands/compile';
 import { demoCommand } from './commands/demo';
+import { exportOnnxCommand } from './commands/export-onnx';
 import { inspectCommand } from './commands/inspect';
 import { runCommand } from './commands/run';
 import { trainCommand } from './commands/train';
@@ -73,6 +74,16 @@ export function buildCli(): Command {
     .action(async (model: string, o: { data: string; epochs: string; batchSize: string; out?: string }) => {
       const r = await trainCommand(model, o);
       for (const l of r.lines) console.log(l);
+    });
+  program
+    .command('export-onnx <model>')
+    .description('write the forward ops between the feeds and the fetches as an ONNX model (IR 8, opset 17), parameters as initializers')
+    .requiredOption('-o, --out <file>', 'the .onnx file to write')
+    .option('--feed <name>', 'a graph input (repeatable; default: the feed targets)', collect)
+    .option('--fetch <name>', 'a graph output (repeatable; default: the fetch targets)', collect)
+    .option('--training', 'the whole training step as one graph (not implemented yet)')
+    .action(async (model: string, o: { out: string; feed?: string[]; fetch?: string[]; training?: boolean }) => {
+      for (const l of await exportOnnxCommand(model, o)) console.log(l);
     });
   program
     .command('demo')

@@ -42,6 +42,8 @@ import './io/pdmodel';
 export { readTensor, writeTensor, readCombined, writeCombined } from './io/tensor-file';
 export { save, load, saveInferenceModel, loadInferenceModel } from './io/save-load';
 export { readPickle, writePickle } from './io/pickle';
+export { exportOnnx, encodeOnnx, ONNX_IR_VERSION, ONNX_OPSET } from './io/onnx';
+export type { ExportOnnxOptions } from './io/onnx';
 export type { NestedNumbers } from './executor/tensor';
 export { Scope, globalScope, scopeGuard } from './executor/scope';
 export { Executor } from './executor/executor';

@@ -1,6 +1,7 @@
 import { main } from '../cli/main';
 import { trainCommand } from '../cli/commands/train';
 import { demoCommand } from '../cli/commands/demo';
+import { onnx } from 'onnx-proto';
 import { listOpTypes } from '../src';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -129,6 +130,8 @@ describe('sagraph compile, train and run', () => {
       [['compile', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'x'), '--loss', 'hinge'], "sagraph: --loss must be mse or ce, received 'hinge'"],
       [['compile', join(FIXTURES, 'paddlerec-join-train', 'main_program'), '-o', join(dir, 'x')], 'sagraph: '],
       [['run', join(FIXTURES, 'p2o-fit-a-line'), '--feed', 'x'], "sagraph: --feed must be name=file.npy, received 'x'"],
+      [['export-onnx', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'm.onnx'), '--fetch', 'nope'], "sagraph: exportOnnx: no variable 'nope' in the program's global block"],
+      [['export-onnx', join(FIXTURES, 'p2o-fit-a-line'), '-o', join(dir, 'm.onnx'), '--feed', 'fc_0.w_0', '--fetch', 'fc_0.tmp_1'], "sagraph: exportOnnx: op #0 mul reads 'x', which is neither fed nor computed (add it to feeds)"],
     ] as [string[], string][]) {
       const r = await capture(() => main(args));
       expect(r.code).toBe(1);
@@ -136,6 +139,18 @@ describe('sagraph compile, train and run', () => {
       expect(r.err).toContain(msg);
     }
   });
+});
+
+test('sagraph export-onnx writes the fixture as an ONNX model with a symbolic batch', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+  const file = join(dir, 'lite.onnx');
+  const r = await capture(() => main(['export-onnx', join(FIXTURES, 'lite-simple-model', 'model.pdmodel'), '-o', file]));
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('ONNX IR 8, opset 17, 3 nodes, 5 initializers');
+  expect(r.out).toContain('inputs: image[batch,3,224,224]');
+  const m = onnx.ModelProto.decode(readFileSync(file));
+  expect(m.graph!.node!.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+  expect(m.graph!.output!.map((v) => v.name)).toEqual(['batch_norm_0.tmp_3']);
 });
 
 describe('sagraph demo', () => {

@@ -27,6 +27,11 @@ export const fillConstant: OpDef<'fill_constant'> = {
   },
   cpu: fillConstantKernel,
   halfNative: true,
+  onnx(ctx) {
+    const { shape, dtype, value } = ctx.attrs;
+    if (shape.length === 0) ctx.node('Identity', [ctx.scalar(value, dtype)], [ctx.output('Out')]);
+    else ctx.node('Expand', [ctx.scalar(value, dtype), ctx.ints(shape)], [ctx.output('Out')]);
+  },
 };
 
 /** fill_any_like: a tensor shaped like X; dtype null keeps X's dtype (Paddle's -1). */

@@ -9,7 +9,8 @@ import { BinaryPartials, binaryGradKernel, unaryGradKernel } from '../../kernels
 import { erf, geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
 import { RuntimeOpError } from '../errors';
 import { checkDType, checkSameDType, FLOATS, NUMERIC } from './check';
-import type { GradCtx, KernelArgs, NoAttrs, OpDef } from './types';
+import { broadcastOperands, onnxUnary } from './onnx-lowering';
+import type { GradCtx, KernelArgs, NoAttrs, OnnxCtx, OpDef, OpType } from './types';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow' | 'elementwise_mod';
 type BinaryGradType = `${Exclude<BinaryType, 'elementwise_mod'>}_grad`;
@@ -30,6 +31,7 @@ function binary<K extends BinaryType>(type: K, s: BinaryScalar, differentiable =
       ctx.setOutput('Out', out, x.dtype);
     },
     cpu: binaryKernel<K>(s),
+    onnx: (ctx) => binaryOnnx(type, ctx),
   };
   if (!differentiable) return def;
   return {
@@ -41,6 +43,29 @@ function binary<K extends BinaryType>(type: K, s: BinaryScalar, differentiable =
       g.append(`${type}_grad` as BinaryGradType, { X: g.input('X'), Y: g.input('Y'), 'Out@GRAD': g.outGrad('Out')! }, outs, { axis: g.attrs.axis });
     },
   };
+}
+
+const ONNX_BINARY = {
+  elementwise_add: 'Add',
+  elementwise_sub: 'Sub',
+  elementwise_mul: 'Mul',
+  elementwise_div: 'Div',
+  elementwise_max: 'Max',
+  elementwise_min: 'Min',
+  elementwise_pow: 'Pow',
+  elementwise_mod: 'Mod',
+} as const;
+
+function binaryOnnx(type: BinaryType, ctx: OnnxCtx<BinaryType>): void {
+  const [x, y] = broadcastOperands(ctx as OnnxCtx<OpType>, ctx.attrs.axis);
+  const dtype = ctx.inputVar('X').dtype;
+  if (type === 'elementwise_mod' && !dtype.startsWith('int')) {
+    // ONNX's float Mod is C's fmod; Paddle's takes the divisor's sign: x - floor(x / y) * y
+    const q = ctx.node('Floor', ctx.node('Div', [x, y], 1), 1);
+    ctx.node('Sub', [x, ctx.node('Mul', [q[0], y], 1)[0]], [ctx.output('Out')]);
+    return;
+  }
+  ctx.node(ONNX_BINARY[type], [x, y], [ctx.output('Out')]);
 }
 
 /** Paddle's ModFunctor: the remainder takes the divisor's sign (Python's %). */
@@ -121,6 +146,7 @@ export const sign: OpDef<'sign'> = {
     ctx.setOutput('Out', x.shape, x.dtype);
   },
   cpu: unaryKernel<'sign'>({ f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }),
+  onnx: onnxUnary('Sign'),
 };
 
 /** The gradient op of a unary op reads the forward X or Out (as Paddle's does) and Out@GRAD. */
@@ -150,6 +176,7 @@ function unary<K extends UnaryType>(
   type: K,
   s: UnaryScalar,
   gradSlot: 'X' | 'Out',
+  onnx: OpDef<K>['onnx'],
   o: { dtypes?: readonly string[]; defaults?: OpDef<K>['defaults']; paddleAttrs?: OpDef<K>['paddleAttrs']; map?: (k: KernelArgs<K>) => (x: number) => number } = {},
 ): OpDef<K> {
   const dtypes = (o.dtypes ?? FLOATS) as typeof FLOATS;
@@ -166,22 +193,35 @@ function unary<K extends UnaryType>(
     },
     cpu: unaryKernel<K>(s, o.map),
     grad: unaryGradRule(type, gradSlot),
+    onnx,
   };
+}
+
+/** gelu from Erf (exact) or Tanh (approximate): opset 17 has no Gelu. */
+function geluOnnx(ctx: OnnxCtx<'gelu'>): void {
+  const x = ctx.input('X');
+  const dt = ctx.inputVar('X').dtype;
+  const c = (v: number): string => ctx.scalar(v, dt);
+  const n = (op: string, ins: string[]): string => ctx.node(op, ins, 1)[0];
+  const inner = ctx.attrs.approximate
+    ? n('Tanh', [n('Mul', [c(Math.sqrt(2 / Math.PI)), n('Add', [x, n('Mul', [c(0.044715), n('Mul', [x, n('Mul', [x, x])])])])])])
+    : n('Erf', [n('Mul', [x, c(Math.SQRT1_2)])]);
+  ctx.node('Mul', [n('Mul', [c(0.5), x]), n('Add', [c(1), inner])], [ctx.output('Out')]);
 }
 
 const INT_TOO = [...FLOATS, 'int32', 'int64'] as const;
 const none = {} as NoAttrs;
 
 export const elementwiseUnaryOps = {
-  relu: unary('relu', { f: (x) => (x > 0 ? x : 0), i64: (x) => (x > 0n ? x : 0n) }, 'Out', { dtypes: INT_TOO }),
-  sigmoid: unary('sigmoid', { f: sigmoid }, 'Out'),
-  tanh: unary('tanh', { f: Math.tanh }, 'Out'),
-  exp: unary('exp', { f: Math.exp }, 'Out'),
-  log: unary('log', { f: Math.log }, 'X'),
-  sqrt: unary('sqrt', { f: Math.sqrt }, 'Out'),
-  square: unary('square', { f: (x) => x * x, i64: (x) => x * x }, 'X', { dtypes: INT_TOO }),
-  abs: unary('abs', { f: Math.abs, i64: (x) => (x < 0n ? -x : x) }, 'X', { dtypes: INT_TOO }),
-  leaky_relu: unary('leaky_relu', { f: (x) => x }, 'X', {
+  relu: unary('relu', { f: (x) => (x > 0 ? x : 0), i64: (x) => (x > 0n ? x : 0n) }, 'Out', onnxUnary('Relu'), { dtypes: INT_TOO }),
+  sigmoid: unary('sigmoid', { f: sigmoid }, 'Out', onnxUnary('Sigmoid')),
+  tanh: unary('tanh', { f: Math.tanh }, 'Out', onnxUnary('Tanh')),
+  exp: unary('exp', { f: Math.exp }, 'Out', onnxUnary('Exp')),
+  log: unary('log', { f: Math.log }, 'X', onnxUnary('Log')),
+  sqrt: unary('sqrt', { f: Math.sqrt }, 'Out', onnxUnary('Sqrt')),
+  square: unary('square', { f: (x) => x * x, i64: (x) => x * x }, 'X', (ctx) => void ctx.node('Mul', [ctx.input('X'), ctx.input('X')], [ctx.output('Out')]), { dtypes: INT_TOO }),
+  abs: unary('abs', { f: Math.abs, i64: (x) => (x < 0n ? -x : x) }, 'X', onnxUnary('Abs'), { dtypes: INT_TOO }),
+  leaky_relu: unary('leaky_relu', { f: (x) => x }, 'X', onnxUnary('LeakyRelu', (ctx) => ({ alpha: { float: (ctx as OnnxCtx<'leaky_relu'>).attrs.alpha } })), {
     defaults: { alpha: 0.02 },
     paddleAttrs: { alpha: 'float' },
     map: (k) => {
@@ -190,7 +230,10 @@ export const elementwiseUnaryOps = {
     },
   }),
   // Paddle's relu6: min(max(x, 0), threshold); its gradient op reads Out
-  relu6: unary('relu6', { f: (x) => x }, 'Out', {
+  relu6: unary('relu6', { f: (x) => x }, 'Out', (ctx) => {
+    const dtype = ctx.inputVar('X').dtype;
+    ctx.node('Clip', [ctx.input('X'), ctx.scalar(0, dtype), ctx.scalar(ctx.attrs.threshold, dtype)], [ctx.output('Out')]);
+  }, {
     defaults: { threshold: 6 },
     paddleAttrs: { threshold: 'float' },
     map: (k) => {
@@ -198,12 +241,12 @@ export const elementwiseUnaryOps = {
       return (x) => (x < 0 ? 0 : x > t ? t : x);
     },
   }),
-  gelu: unary('gelu', { f: geluExact }, 'X', {
+  gelu: unary('gelu', { f: geluExact }, 'X', geluOnnx, {
     defaults: { approximate: false },
     paddleAttrs: { approximate: 'bool' },
     map: (k) => (k.attrs.approximate ? geluTanh : geluExact),
   }),
-  pow: unary('pow', { f: (x) => x }, 'X', {
+  pow: unary('pow', { f: (x) => x }, 'X', (ctx) => void ctx.node('Pow', [ctx.input('X'), ctx.scalar(ctx.attrs.factor, ctx.inputVar('X').dtype)], [ctx.output('Out')]), {
     defaults: { factor: 1 },
     paddleAttrs: { factor: 'float' },
     map: (k) => {
@@ -273,6 +316,13 @@ export const scale: OpDef<'scale'> = {
       return;
     }
     unaryKernel<'scale'>({ f: (v) => v }, () => (after ? (v) => s * v + b : (v) => s * (v + b)))(k);
+  },
+  onnx(ctx) {
+    const { scale: s, bias: b, bias_after_scale: after } = ctx.attrs;
+    const dt = ctx.inputVar('X').dtype;
+    const x = ctx.input('X');
+    if (after) ctx.node('Add', [ctx.node('Mul', [x, ctx.scalar(s, dt)], 1)[0], ctx.scalar(b, dt)], [ctx.output('Out')]);
+    else ctx.node('Mul', [ctx.node('Add', [x, ctx.scalar(b, dt)], 1)[0], ctx.scalar(s, dt)], [ctx.output('Out')]);
   },
   // Paddle's ScaleGradMaker: the gradient is a scale op with the same factor and no bias.
   grad(g) {

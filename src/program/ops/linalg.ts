@@ -24,6 +24,17 @@ export const matmulV2: OpDef<'matmul_v2'> = {
   },
   cpu: matmulKernel,
   grad: (g) => linearGrad(g, 'matmul_v2_grad'),
+  onnx(ctx) {
+    // a transposition swaps the last two dims; a 1-D operand has none to swap (as the kernel)
+    const t = (slot: string, on: boolean): string => {
+      const rank = ctx.inputVar(slot).shape.length;
+      if (!on || rank < 2) return ctx.input(slot);
+      const perm = [...Array(rank).keys()];
+      [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+      return ctx.node('Transpose', [ctx.input(slot)], 1, { perm })[0];
+    };
+    ctx.node('MatMul', [t('X', ctx.attrs.trans_x), t('Y', ctx.attrs.trans_y)], [ctx.output('Out')]);
+  },
 };
 
 /** mul: the fluid fc matmul; X flattened to 2-D at x_num_col_dims, Y at y_num_col_dims. */
@@ -49,6 +60,23 @@ export const mul: OpDef<'mul'> = {
   },
   cpu: mulKernel,
   grad: (g) => linearGrad(g, 'mul_grad'),
+  onnx(ctx) {
+    const { x_num_col_dims: xn, y_num_col_dims: yn } = ctx.attrs;
+    const rx = ctx.inputVar('X').shape.length;
+    const ry = ctx.inputVar('Y').shape.length;
+    if (rx === 2 && ry === 2) {
+      ctx.node('MatMul', [ctx.input('X'), ctx.input('Y')], [ctx.output('Out')]);
+      return;
+    }
+    const x2 = ctx.node('Flatten', [ctx.input('X')], 1, { axis: xn })[0];
+    const y2 = ctx.node('Flatten', [ctx.input('Y')], 1, { axis: yn })[0];
+    const prod = ctx.node('MatMul', [x2, y2], 1)[0];
+    // the result takes X's leading dims (the batch may be dynamic) and Y's trailing ones
+    const dims = (slot: string, from: number, to: number): string =>
+      ctx.node('Slice', [ctx.node('Shape', [ctx.input(slot)], 1)[0], ctx.ints([from]), ctx.ints([to])], 1)[0];
+    const shape = ctx.node('Concat', [dims('X', 0, xn), dims('Y', yn, ry)], 1, { axis: 0 })[0];
+    ctx.node('Reshape', [prod, shape], [ctx.output('Out')]);
+  },
 };
 
 function linearGrad(g: GradCtx<'matmul_v2' | 'mul'>, type: 'matmul_v2_grad' | 'mul_grad'): void {

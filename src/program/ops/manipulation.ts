@@ -63,6 +63,8 @@ export const reshape2: OpDef<'reshape2'> = {
   cpu: copyKernel,
   halfNative: true,
   grad: (g) => xshapeGrad(g, 'reshape2_grad'),
+  // Paddle's 0 (keep the dim) and -1 (infer it) mean the same to ONNX's Reshape
+  onnx: (ctx) => void ctx.node('Reshape', [ctx.input('X'), ctx.ints(ctx.attrs.shape)], [ctx.output('Out')]),
 };
 
 /**
@@ -125,6 +127,10 @@ export const transpose2: OpDef<'transpose2'> = {
   cpu: transposeKernel,
   halfNative: true,
   grad: (g) => xshapeGrad(g, 'transpose2_grad'),
+  onnx(ctx) {
+    const rank = ctx.inputVar('X').shape.length;
+    ctx.node('Transpose', [ctx.input('X')], [ctx.output('Out')], { perm: ctx.attrs.axis.map((a) => (a < 0 ? a + rank : a)) });
+  },
 };
 
 export const flatten: OpDef<'flatten_contiguous_range'> = {
@@ -149,6 +155,23 @@ export const flatten: OpDef<'flatten_contiguous_range'> = {
   cpu: copyKernel,
   halfNative: true,
   grad: (g) => xshapeGrad(g, 'flatten_contiguous_range_grad'),
+  onnx(ctx) {
+    const x = ctx.input('X');
+    const rank = ctx.inputVar('X').shape.length;
+    if (rank === 0) {
+      ctx.node('Reshape', [x, ctx.ints([1])], [ctx.output('Out')]);
+      return;
+    }
+    const s = normAxis(ctx.attrs.start_axis, rank, 'start_axis');
+    const e = normAxis(ctx.attrs.stop_axis, rank, 'stop_axis');
+    // the dims outside [s, e] come from the input at run time (one of them may be the batch)
+    const shape = ctx.node('Shape', [x], 1)[0];
+    const parts = [ctx.ints([-1])];
+    if (s > 0) parts.unshift(ctx.node('Slice', [shape, ctx.ints([0]), ctx.ints([s])], 1)[0]);
+    if (e < rank - 1) parts.push(ctx.node('Slice', [shape, ctx.ints([e + 1]), ctx.ints([rank])], 1)[0]);
+    const target = parts.length === 1 ? parts[0] : ctx.node('Concat', parts, 1, { axis: 0 })[0];
+    ctx.node('Reshape', [x, target], [ctx.output('Out')]);
+  },
 };
 
 export const concat: OpDef<'concat'> = {
@@ -175,6 +198,10 @@ export const concat: OpDef<'concat'> = {
   },
   cpu: concatKernel,
   halfNative: true,
+  onnx(ctx) {
+    const xs = [...Array(ctx.inputCount('X')).keys()].map((i) => ctx.input('X', i));
+    ctx.node('Concat', xs, [ctx.output('Out')], { axis: ctx.attrs.axis });
+  },
   grad(g) {
     // every piece is cut out; the ones that need no gradient go to scratch variables
     const outs = g.input('X').map((n, i) => (g.needs('X', i) ? g.inputGrad('X', i) : g.temp(n)));
@@ -233,6 +260,20 @@ export const split: OpDef<'split'> = {
   },
   cpu: splitKernel,
   halfNative: true,
+  onnx(ctx) {
+    const inputs = [ctx.input('X')];
+    if (ctx.attrs.sections.length) {
+      const sizes = [...ctx.attrs.sections];
+      if (sizes.includes(-1)) {
+        const dim = ctx.inputVar('X').shape[normAxis(ctx.attrs.axis, ctx.inputVar('X').shape.length, 'axis')];
+        if (dim < 0) ctx.unsupported(`sections ${JSON.stringify(sizes)} hold -1 on a dim whose size is known only at run time; ONNX's Split needs every size`);
+        sizes[sizes.indexOf(-1)] = dim - sizes.reduce((a, v) => (v === -1 ? a : a + v), 0);
+      }
+      inputs.push(ctx.ints(sizes));
+    }
+    // without sizes, Split cuts the axis into as many equal parts as it has outputs
+    ctx.node('Split', inputs, ctx.outputs('Out'), { axis: ctx.attrs.axis });
+  },
   // Paddle's SplitGradMaker: the gradient is the concat of the parts' gradients.
   grad(g) {
     const parts = g.output('Out').map((_, i) => g.outGradOrZeros('Out', i));
@@ -260,6 +301,18 @@ export const slice: OpDef<'slice'> = {
   },
   cpu: sliceKernel,
   halfNative: true,
+  onnx(ctx) {
+    const { axes, starts, ends, decrease_axis } = ctx.attrs;
+    const rank = ctx.inputVar('Input').shape.length;
+    // ONNX clamps out-of-range starts and ends as Paddle does
+    const inputs = [ctx.input('Input'), ctx.ints(starts), ctx.ints(ends), ctx.ints(axes)];
+    if (decrease_axis.length === 0) {
+      ctx.node('Slice', inputs, [ctx.output('Out')]);
+      return;
+    }
+    const cut = ctx.node('Slice', inputs, 1)[0];
+    ctx.node('Squeeze', [cut, ctx.ints(decrease_axis.map((a) => (a < 0 ? a + rank : a)))], [ctx.output('Out')]);
+  },
   grad(g) {
     g.append('slice_grad', { Input: g.input('Input'), 'Out@GRAD': g.outGrad('Out')! }, { 'Input@GRAD': g.inputGrad('Input') }, { ...g.attrs });
   },
@@ -294,6 +347,7 @@ export const gather: OpDef<'gather'> = {
   },
   cpu: gatherKernel,
   halfNative: true,
+  onnx: (ctx) => void ctx.node('Gather', [ctx.input('X'), ctx.input('Index')], [ctx.output('Out')], { axis: ctx.attrs.axis }),
   grad(g) {
     g.append('gather_grad', { X: g.input('X'), Index: g.input('Index'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { axis: g.attrs.axis });
   },
@@ -342,6 +396,7 @@ export const cast: OpDef<'cast'> = {
   },
   cpu: castKernel,
   halfNative: true,
+  onnx: (ctx) => void ctx.node('Cast', [ctx.input('X')], [ctx.output('Out')], { to: ctx.onnxDType(ctx.attrs.out_dtype) }),
   // Paddle's CastOpGradMaker: a cast back to the input's dtype.
   grad(g) {
     g.append('cast', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X') }, { in_dtype: g.attrs.out_dtype, out_dtype: g.attrs.in_dtype });
@@ -361,6 +416,7 @@ export const assign: OpDef<'assign'> = {
   cpu: copyKernel,
   halfNative: true,
   inplaceSafe: true,
+  onnx: (ctx) => void ctx.node('Identity', [ctx.input('X')], [ctx.output('Out')]),
   grad(g) {
     g.append('assign', { X: g.outGrad('Out')! }, { Out: g.inputGrad('X') });
   },

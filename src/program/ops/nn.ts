@@ -13,6 +13,7 @@ import {
 import { formatShape } from '../shape';
 import { checkDType, checkRank, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
 import { convWindow, expandPaddings, poolWindow } from './geometry';
+import { windowPadding } from './onnx-lowering';
 import type { OpDef } from './types';
 
 function checkPair(v: readonly number[], what: string, min: number): void {
@@ -49,6 +50,16 @@ export const conv2d: OpDef<'conv2d'> = {
     ctx.setOutput('Output', [N, OC, oh, ow], x.dtype);
   },
   cpu: conv2dKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    const same = a.padding_algorithm === 'SAME'; // Paddle's SAME ignores the dilations, as convWindow does
+    ctx.node('Conv', [ctx.input('Input'), ctx.input('Filter')], [ctx.output('Output')], {
+      strides: a.strides,
+      dilations: same ? [1, 1] : a.dilations,
+      group: a.groups,
+      ...windowPadding(ctx, a.padding_algorithm, a.paddings),
+    });
+  },
   grad(g) {
     const outs: Record<string, string> = {};
     if (g.needs('Input')) outs['Input@GRAD'] = g.inputGrad('Input');
@@ -124,6 +135,31 @@ export const pool2d: OpDef<'pool2d'> = {
     ctx.setOutput('Out', [N, C, oh, ow], x.dtype);
   },
   cpu: pool2dKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    const x = ctx.input('X');
+    const [, , H, W] = ctx.inputVar('X').shape;
+    const out = [ctx.output('Out')];
+    const globalOp = a.pooling_type === 'max' ? 'GlobalMaxPool' : 'GlobalAveragePool';
+    if (a.global_pooling || (a.adaptive && a.ksize[0] === 1 && a.ksize[1] === 1)) {
+      ctx.node(globalOp, [x], out);
+      return;
+    }
+    let { ksize, strides } = a;
+    let padding = windowPadding(ctx, a.padding_algorithm, a.paddings);
+    if (a.adaptive) {
+      // an adaptive pool whose output divides the input is a plain pool with windows of input / output
+      if (!(H > 0 && W > 0 && H % a.ksize[0] === 0 && W % a.ksize[1] === 0)) {
+        ctx.unsupported(`adaptive pooling to ${JSON.stringify(a.ksize)} maps to ONNX only where the static input size divides by it (input is ${H}x${W})`);
+      }
+      ksize = [H / a.ksize[0], W / a.ksize[1]];
+      strides = ksize;
+      padding = { pads: [0, 0, 0, 0] };
+    }
+    const attrs = { kernel_shape: ksize, strides, ceil_mode: a.ceil_mode ? 1 : 0, ...padding };
+    if (a.pooling_type === 'max') ctx.node('MaxPool', [x], out, attrs);
+    else ctx.node('AveragePool', [x], out, { ...attrs, count_include_pad: a.exclusive ? 0 : 1 });
+  },
   grad(g) {
     g.append('pool2d_grad', { X: g.input('X'), Out: g.output('Out'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs });
   },
@@ -168,6 +204,16 @@ export const batchNorm: OpDef<'batch_norm'> = {
     for (const slot of ['MeanOut', 'VarianceOut', 'SavedMean', 'SavedVariance']) ctx.setOutput(slot, [C], x.dtype);
   },
   cpu: batchNormKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    if (!a.is_test && !a.use_global_stats) ctx.unsupported('training mode (batch statistics) has no ONNX mapping; export program.clone({ forTest: true })');
+    if (a.data_layout === 'NHWC' && ctx.inputVar('X').shape.length > 2) ctx.unsupported('data_layout NHWC is not supported; transpose the input to NCHW');
+    const ins = ['X', 'Scale', 'Bias', 'Mean', 'Variance'].map((s) => ctx.input(s));
+    ctx.node('BatchNormalization', ins, [ctx.output('Y')], { epsilon: { float: a.epsilon }, momentum: { float: a.momentum } });
+    // with running statistics the kernel passes them through unchanged
+    if (ctx.hasOutput('MeanOut')) ctx.node('Identity', [ctx.input('Mean')], [ctx.output('MeanOut')]);
+    if (ctx.hasOutput('VarianceOut')) ctx.node('Identity', [ctx.input('Variance')], [ctx.output('VarianceOut')]);
+  },
   inplaceSafe: true,
   grad(g) {
     const outs: Record<string, string> = {};
@@ -227,6 +273,22 @@ export const lookupTableV2: OpDef<'lookup_table_v2'> = {
     ctx.setOutput('Out', [...ids.shape, w.shape[1]], w.dtype);
   },
   cpu: lookupTableKernel,
+  onnx(ctx) {
+    const pad = ctx.attrs.padding_idx;
+    if (pad === -1) {
+      ctx.node('Gather', [ctx.input('W'), ctx.input('Ids')], [ctx.output('Out')], { axis: 0 });
+      return;
+    }
+    const rows = ctx.inputVar('W').shape[0];
+    if (pad < 0 && rows < 0) ctx.unsupported(`padding_idx ${pad} counts from the end of a table whose size is unknown`);
+    // the row of padding_idx reads as zeros: multiply by (ids != pad)
+    const w = ctx.inputVar('W');
+    const ids = ctx.input('Ids');
+    const gathered = ctx.node('Gather', [ctx.input('W'), ids], 1, { axis: 0 })[0];
+    const keep = ctx.node('Not', [ctx.node('Equal', [ids, ctx.scalar(pad < 0 ? pad + rows : pad, ctx.inputVar('Ids').dtype)], 1)[0]], 1)[0];
+    const mask = ctx.node('Unsqueeze', [ctx.node('Cast', [keep], 1, { to: ctx.onnxDType(w.dtype) })[0], ctx.ints([-1])], 1)[0];
+    ctx.node('Mul', [gathered, mask], [ctx.output('Out')]);
+  },
   halfNative: true,
   grad(g) {
     g.append('lookup_table_v2_grad', { W: g.input('W'), Ids: g.input('Ids'), 'Out@GRAD': g.outGrad('Out')! }, { 'W@GRAD': g.inputGrad('W') }, { ...g.attrs });
@@ -261,6 +323,13 @@ export const dropout: OpDef<'dropout'> = {
     ctx.setOutput('Mask', x.shape, 'uint8');
   },
   cpu: dropoutKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    if (!a.is_test) ctx.unsupported('training mode (random masks) has no ONNX mapping; export program.clone({ forTest: true })');
+    const x = ctx.input('X');
+    if (a.dropout_implementation === 'upscale_in_train') ctx.node('Identity', [x], [ctx.output('Out')]);
+    else ctx.node('Mul', [x, ctx.scalar(1 - a.dropout_prob, ctx.inputVar('X').dtype)], [ctx.output('Out')]);
+  },
   random: true,
   grad(g) {
     g.append('dropout_grad', { Mask: g.output('Mask'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs });

@@ -19,6 +19,10 @@ export const clip: OpDef<'clip'> = {
     ctx.setOutput('Out', x.shape, x.dtype);
   },
   cpu: clipKernel,
+  onnx(ctx) {
+    const dt = ctx.inputVar('X').dtype;
+    ctx.node('Clip', [ctx.input('X'), ctx.scalar(ctx.attrs.min, dt), ctx.scalar(ctx.attrs.max, dt)], [ctx.output('Out')]);
+  },
 };
 
 export const clipByNorm: OpDef<'clip_by_norm'> = {

@@ -28,6 +28,16 @@ function reduceDef<K extends ReduceType>(type: K, cpu: OpDef<K>['cpu'], dtypes: 
       ctx.setOutput('Out', out, x.dtype);
     },
     cpu,
+    onnx(ctx) {
+      const rank = ctx.inputVar('X').shape.length;
+      const axes = reducedDims(ctx.attrs, rank);
+      const keepdims = ctx.attrs.keep_dim ? 1 : 0;
+      const x = ctx.input('X');
+      if (axes.length === 0) ctx.node('Identity', [x], [ctx.output('Out')]);
+      // opset 13 moved ReduceSum's axes to an input; ReduceMean and ReduceMax follow at 18
+      else if (type === 'reduce_sum') ctx.node('ReduceSum', [x, ctx.ints(axes)], [ctx.output('Out')], { keepdims });
+      else ctx.node(type === 'reduce_mean' ? 'ReduceMean' : 'ReduceMax', [x], [ctx.output('Out')], { axes, keepdims });
+    },
     grad(g) {
       const inputs: Record<string, string> = { X: g.input('X')[0], 'Out@GRAD': g.outGrad('Out')! };
       if (type === 'reduce_max') inputs.Out = g.output('Out')[0];
@@ -86,6 +96,7 @@ export const sum: OpDef<'sum'> = {
     ctx.setOutput('Out', first.shape, first.dtype);
   },
   cpu: sumKernel,
+  onnx: (ctx) => void ctx.node('Sum', [...Array(ctx.inputCount('X')).keys()].map((i) => ctx.input('X', i)), [ctx.output('Out')]),
   // Paddle's SumGradMaker: every input receives the output gradient (a scale by 1).
   grad(g) {
     g.input('X').forEach((_, i) => {
@@ -108,6 +119,7 @@ function softmaxDef<K extends 'softmax' | 'log_softmax'>(type: K): OpDef<K> {
       ctx.setOutput('Out', x.shape, x.dtype);
     },
     cpu: (k) => softmaxKernel(k, type === 'log_softmax'),
+    onnx: (ctx) => void ctx.node(type === 'softmax' ? 'Softmax' : 'LogSoftmax', [ctx.input('X')], [ctx.output('Out')], { axis: ctx.attrs.axis }),
     grad(g) {
       g.append(`${type}_grad` as `${K}_grad`, { Out: g.output('Out'), 'Out@GRAD': g.outGrad('Out')! }, { 'X@GRAD': g.inputGrad('X') }, { axis: g.attrs.axis });
     },

@@ -282,6 +282,41 @@ export interface OpDef<K extends OpType> {
    * metrics). Gradient ops are ops of the registry themselves (Paddle's `<type>_grad`).
    */
   readonly grad?: GradRule<K>;
+  /** The ONNX mapping (opset 17): the nodes that compute the op; absent where none is written yet. */
+  readonly onnx?: OnnxRule<K>;
 }
+
+/**
+ * An ONNX attribute value: a number is an INT, an array of numbers INTS, a string STRING;
+ * `{ float }` and `{ floats }` mark float attributes.
+ */
+export type OnnxAttr = number | number[] | string | { float: number } | { floats: number[] };
+
+/** What an ONNX mapping sees: the ONNX value names of the op's slots and a graph to add nodes to. */
+export interface OnnxCtx<K extends OpType> {
+  readonly attrs: Readonly<OpAttrMap[K]>;
+  /** The op as messages name it (`#3 conv2d`). */
+  readonly label: string;
+  has(slot: string): boolean;
+  hasOutput(slot: string): boolean;
+  input(slot: string, i?: number): string;
+  /** The declared shape (-1 for unknown dims) and dtype of an input. */
+  inputVar(slot: string, i?: number): { shape: readonly number[]; dtype: DType };
+  inputCount(slot: string): number;
+  output(slot: string, i?: number): string;
+  outputs(slot: string): string[];
+  /** ONNX's TensorProto.DataType number of a dtype. */
+  onnxDType(dtype: DType): number;
+  /** Adds a node; its outputs are the given names, or that many fresh names. Returns the output names. */
+  node(opType: string, inputs: readonly string[], outputs?: readonly string[] | number, attrs?: Readonly<Record<string, OnnxAttr>>): string[];
+  /** A constant int64 vector (shapes, axes, indices). */
+  ints(values: readonly number[]): string;
+  /** A constant scalar of the given dtype. */
+  scalar(value: number, dtype: DType): string;
+  /** Throws the export error for an attribute combination the mapping does not cover. */
+  unsupported(why: string): never;
+}
+
+export type OnnxRule<K extends OpType> = (ctx: OnnxCtx<K>) => void;
 
 export type AnyOpDef = { [K in OpType]: OpDef<K> }[OpType];
