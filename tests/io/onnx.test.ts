@@ -107,7 +107,7 @@ test('the Paddle-Lite fixture (conv2d, batch_norm, relu written by PaddlePaddle)
   const scope = new Scope();
   for (const [n, t] of readCombined(fs.readFileSync(path.join(FIXTURES, 'lite-simple-model/model.pdiparams')), names, 'model.pdiparams')) scope.setVar(n, t);
   await compare(p, scope, { image: feedOf([1, 3, 224, 224], 4) }, p.fetchTargetNames, 'lite-simple-model');
-});
+}, 60_000);
 
 test('the Paddle.js gesture model (depthwise convs, relu6, 179 nodes) in test mode matches the executor', async () => {
   const p = Program.parseFromString(fs.readFileSync(path.join(FIXTURES, 'paddlejs-gesture-rec/__model__'))).clone({ forTest: true });
@@ -115,7 +115,7 @@ test('the Paddle.js gesture model (depthwise convs, relu6, 179 nodes) in test mo
   const scope = new Scope();
   for (const [n, t] of readCombined(fs.readFileSync(path.join(FIXTURES, 'paddlejs-gesture-rec/params')), names, 'params')) scope.setVar(n, t);
   await compare(p, scope, { img: feedOf([2, 3, 224, 224], 5) }, p.fetchTargetNames, 'gesture');
-});
+}, 60_000);
 
 /** A program of raw ops on fed variables: each call appends one op and returns its output names. */
 function rawProgram(): { p: Program; feed: (name: string, shape: number[], dtype?: 'float32' | 'int64') => string; op: (type: string, inputs: Record<string, string | string[]>, attrs?: object, outs?: Record<string, number>) => string[] } {
