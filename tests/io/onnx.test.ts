@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { data, Executor, nn, ops, Program, Scope, Tensor } from '../../src';
+import { appendBackward, data, Executor, nn, ops, Program, Scope, Tensor } from '../../src';
 import { encodeOnnx, exportOnnx } from '../../src/io/onnx';
 import { readCombined } from '../../src/io/tensor-file';
 import type { Variable } from '../../src/program/variable';
@@ -187,14 +187,40 @@ test('export errors name the op and what was wrong', async () => {
     const x = data('x', [-1, 4]);
     const label = data('label', [-1, 1], 'int64');
     const logits = nn.fc(x, 3);
-    return { logits, loss: ops.mean(ops.softmaxWithCrossEntropy(logits, label)) };
+    return { logits, oneHot: ops.oneHot(label, 3) };
   });
   const scope = new Scope();
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: [out.logits], scope })).toThrow(/op #0 mul reads 'fc_0.w_0', which is not initialised in the scope/);
   await new Executor().run(startup, { scope });
-  expect(() => exportOnnx(main, { feeds: ['x', 'label'], fetches: [out.loss], scope })).toThrow(/op #\d softmax_with_cross_entropy has no ONNX mapping \(ops with one: .*conv2d/);
+  expect(() => exportOnnx(main, { feeds: ['label'], fetches: [out.oneHot], scope })).toThrow(/op #\d one_hot_v2 has no ONNX mapping \(ops with one: .*conv2d/);
   expect(() => exportOnnx(main, { feeds: [], fetches: [out.logits], scope })).toThrow(/reads 'x', which is neither fed nor computed/);
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: ['nope'], scope })).toThrow(/no variable 'nope'/);
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: [], scope })).toThrow(/fetches is empty/);
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: [out.logits], scope, training: true })).toThrow(/training export .* not implemented/);
+});
+
+test('the backward graph of an MLP (cross-entropy with ignore_index, soft labels, squared error) exports: its gradients match the executor’s', async () => {
+  const { main, startup, out } = build(() => {
+    const x = data('x', [-1, 6]);
+    const label = data('label', [-1, 1], 'int64');
+    const soft = data('soft', [-1, 4]);
+    const y = data('y', [-1, 4]);
+    const h = nn.fc(x, 8, { activation: 'tanh' });
+    const logits = nn.fc(nn.fc(h, 8, { activation: 'relu' }), 4, { activation: 'sigmoid' });
+    const hard = ops.mean(ops.softmaxWithCrossEntropy(logits, label, { ignoreIndex: 2 }));
+    const softLoss = ops.sum(ops.softmaxWithCrossEntropy(logits, soft, { softLabel: true }));
+    const mse = ops.mean(ops.square(ops.subtract(ops.multiply(logits, y), ops.divide(y, ops.add(ops.square(logits), 1)))));
+    const loss = ops.add(ops.add(hard, softLoss), mse);
+    return { loss, grads: appendBackward(loss).map(([, g]) => g) };
+  });
+  const scope = new Scope();
+  await new Executor().run(startup, { scope });
+  const feeds = {
+    x: feedOf([5, 6], 11),
+    label: Tensor.from([[0], [2], [3], [1], [2]], { dtype: 'int64' }),
+    soft: Tensor.from(randomArray(20, 12, 0, 1), { shape: [5, 4] }),
+    y: feedOf([5, 4], 13),
+  };
+  expect(out.grads).toHaveLength(6);
+  await compare(main, scope, feeds, [out.loss, ...out.grads], 'mlp-backward');
 });

@@ -9,8 +9,8 @@ import { BinaryPartials, binaryGradKernel, unaryGradKernel } from '../../kernels
 import { erf, geluExact, geluTanh, sigmoid } from '../../kernels/cpu/math';
 import { RuntimeOpError } from '../errors';
 import { checkDType, checkSameDType, FLOATS, NUMERIC } from './check';
-import { broadcastOperands, onnxUnary } from './onnx-lowering';
-import type { GradCtx, KernelArgs, NoAttrs, OnnxCtx, OpDef, OpType } from './types';
+import { broadcastOperands, onnxUnary, sumToOperand } from './onnx-lowering';
+import type { GradCtx, KernelArgs, NoAttrs, OnnxCtx, OnnxRule, OpDef, OpType } from './types';
 
 type BinaryType = 'elementwise_add' | 'elementwise_sub' | 'elementwise_mul' | 'elementwise_div' | 'elementwise_max' | 'elementwise_min' | 'elementwise_pow' | 'elementwise_mod';
 type BinaryGradType = `${Exclude<BinaryType, 'elementwise_mod'>}_grad`;
@@ -89,7 +89,27 @@ function binaryGrad<G extends BinaryGradType>(type: G, p: BinaryPartials): OpDef
       ctx.setOutput('Y@GRAD', y.shape, y.dtype);
     },
     cpu: binaryGradKernel<G>(p),
+    onnx: BINARY_GRAD_ONNX[type] && ((ctx) => binaryGradOnnx(type, ctx)),
   };
+}
+
+/** The partials of the binary ops whose gradients map to ONNX: d(out)/dX and d(out)/dY times the output gradient. */
+const BINARY_GRAD_ONNX: Partial<Record<BinaryGradType, (ctx: OnnxCtx<OpType>, x: string, y: string, g: string) => [string, string]>> = {
+  elementwise_add_grad: (_c, _x, _y, g) => [g, g],
+  elementwise_sub_grad: (c, _x, _y, g) => [g, c.node('Neg', [g], 1)[0]],
+  elementwise_mul_grad: (c, x, y, g) => [c.node('Mul', [g, y], 1)[0], c.node('Mul', [g, x], 1)[0]],
+  elementwise_div_grad: (c, x, y, g) => {
+    const dx = c.node('Div', [g, y], 1)[0];
+    return [dx, c.node('Neg', [c.node('Div', [c.node('Mul', [g, x], 1)[0], c.node('Mul', [y, y], 1)[0]], 1)[0]], 1)[0]];
+  },
+};
+
+function binaryGradOnnx(type: BinaryGradType, ctx: OnnxCtx<BinaryGradType>): void {
+  const c = ctx as OnnxCtx<OpType>;
+  const [x, y] = broadcastOperands(c, ctx.attrs.axis);
+  const [dx, dy] = BINARY_GRAD_ONNX[type]!(c, x, y, ctx.input('Out@GRAD'));
+  if (ctx.hasOutput('X@GRAD')) sumToOperand(c, dx, 'X', ctx.attrs.axis, ctx.output('X@GRAD'));
+  if (ctx.hasOutput('Y@GRAD')) sumToOperand(c, dy, 'Y', ctx.attrs.axis, ctx.output('Y@GRAD'));
 }
 
 export const elementwiseBinaryOps = {
@@ -149,6 +169,29 @@ export const sign: OpDef<'sign'> = {
   onnx: onnxUnary('Sign'),
 };
 
+/** The unary gradients that map to ONNX, from the forward X or Out (`v`) and the output gradient. */
+const UNARY_GRAD_ONNX: Partial<Record<UnaryGradType, OnnxRule<UnaryGradType>>> = {
+  relu_grad: (ctx) => {
+    const out = ctx.input('Out');
+    const dt = ctx.inputVar('Out').dtype;
+    ctx.node('Where', [ctx.node('Greater', [out, ctx.scalar(0, dt)], 1)[0], ctx.input('Out@GRAD'), ctx.scalar(0, dt)], [ctx.output('X@GRAD')]);
+  },
+  square_grad: (ctx) => {
+    const g2 = ctx.node('Mul', [ctx.scalar(2, ctx.inputVar('X').dtype), ctx.input('Out@GRAD')], 1)[0];
+    ctx.node('Mul', [g2, ctx.input('X')], [ctx.output('X@GRAD')]);
+  },
+  tanh_grad: (ctx) => {
+    const o = ctx.input('Out');
+    const oneMinus = ctx.node('Sub', [ctx.scalar(1, ctx.inputVar('Out').dtype), ctx.node('Mul', [o, o], 1)[0]], 1)[0];
+    ctx.node('Mul', [ctx.input('Out@GRAD'), oneMinus], [ctx.output('X@GRAD')]);
+  },
+  sigmoid_grad: (ctx) => {
+    const o = ctx.input('Out');
+    const oneMinus = ctx.node('Sub', [ctx.scalar(1, ctx.inputVar('Out').dtype), o], 1)[0];
+    ctx.node('Mul', [ctx.node('Mul', [ctx.input('Out@GRAD'), o], 1)[0], oneMinus], [ctx.output('X@GRAD')]);
+  },
+};
+
 /** The gradient op of a unary op reads the forward X or Out (as Paddle's does) and Out@GRAD. */
 function unaryGrad<G extends UnaryGradType>(type: G, slot: 'X' | 'Out', attrs: OpDef<G>['defaults'], paddleAttrs: OpDef<G>['paddleAttrs'], d: (k: KernelArgs<G>) => (v: number, g: number) => number): OpDef<G> {
   return {
@@ -163,6 +206,7 @@ function unaryGrad<G extends UnaryGradType>(type: G, slot: 'X' | 'Out', attrs: O
       ctx.setOutput('X@GRAD', v.shape, v.dtype);
     },
     cpu: unaryGradKernel<G>(slot, d),
+    onnx: UNARY_GRAD_ONNX[type],
   };
 }
 

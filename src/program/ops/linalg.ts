@@ -114,4 +114,14 @@ export const mulGrad: OpDef<'mul_grad'> = {
   paddleAttrs: { x_num_col_dims: 'int', y_num_col_dims: 'int' },
   infer: gradShapes,
   cpu: mulGradKernel,
+  onnx(ctx) {
+    // on the 2-D views: dX = g·Yᵀ, dY = Xᵀ·g, each reshaped to its operand
+    const { x_num_col_dims: xn, y_num_col_dims: yn } = ctx.attrs;
+    const x2 = ctx.node('Flatten', [ctx.input('X')], 1, { axis: xn })[0];
+    const y2 = ctx.node('Flatten', [ctx.input('Y')], 1, { axis: yn })[0];
+    const g2 = ctx.node('Flatten', [ctx.input('Out@GRAD')], 1, { axis: xn })[0];
+    const back = (v: string, slot: string, out: string): void => void ctx.node('Reshape', [v, ctx.node('Shape', [ctx.input(slot)], 1)[0]], [out]);
+    if (ctx.hasOutput('X@GRAD')) back(ctx.node('MatMul', [g2, ctx.node('Transpose', [y2], 1, { perm: [1, 0] })[0]], 1)[0], 'X', ctx.output('X@GRAD'));
+    if (ctx.hasOutput('Y@GRAD')) back(ctx.node('MatMul', [ctx.node('Transpose', [x2], 1, { perm: [1, 0] })[0], g2], 1)[0], 'Y', ctx.output('Y@GRAD'));
+  },
 };

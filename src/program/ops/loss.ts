@@ -34,6 +34,25 @@ export const softmaxWithCrossEntropy: OpDef<'softmax_with_cross_entropy'> = {
     ctx.setOutput('Loss', lossShape, logits.dtype);
   },
   cpu: softmaxCrossEntropyKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    if (!a.use_softmax) ctx.unsupported('use_softmax false (Logits already probabilities) is not mapped');
+    const dt = ctx.inputVar('Logits').dtype;
+    const axis = a.axis < 0 ? a.axis + ctx.inputVar('Logits').shape.length : a.axis;
+    const logp = ctx.node('LogSoftmax', [ctx.input('Logits')], 1, { axis })[0];
+    ctx.node('Exp', [logp], [ctx.output('Softmax')]);
+    const label = ctx.input('Label');
+    if (a.soft_label) {
+      const picked = ctx.node('ReduceSum', [ctx.node('Mul', [label, logp], 1)[0], ctx.ints([axis])], 1, { keepdims: 1 })[0];
+      ctx.node('Neg', [picked], [ctx.output('Loss')]);
+      return;
+    }
+    // ignore_index rows read class 0 (any valid index) and their loss is then zeroed
+    const ignored = ctx.node('Equal', [label, ctx.scalar(a.ignore_index, ctx.inputVar('Label').dtype)], 1)[0];
+    const safe = ctx.node('Where', [ignored, ctx.scalar(0, ctx.inputVar('Label').dtype), label], 1)[0];
+    const picked = ctx.node('GatherElements', [logp, safe], 1, { axis })[0];
+    ctx.node('Where', [ignored, ctx.scalar(0, dt), ctx.node('Neg', [picked], 1)[0]], [ctx.output('Loss')]);
+  },
   grad(g) {
     g.append(
       'softmax_with_cross_entropy_grad',
@@ -56,6 +75,32 @@ export const softmaxWithCrossEntropyGrad: OpDef<'softmax_with_cross_entropy_grad
     ctx.setOutput('Logits@GRAD', p.shape, p.dtype);
   },
   cpu: softmaxCrossEntropyGradKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    if (!a.use_softmax) ctx.unsupported('use_softmax false (Logits already probabilities) is not mapped');
+    const sm = ctx.inputVar('Softmax');
+    const axis = a.axis < 0 ? a.axis + sm.shape.length : a.axis;
+    const label = ctx.input('Label');
+    const lossGrad = ctx.input('Loss@GRAD');
+    if (a.soft_label) {
+      // (p·Σlabel − label)·g, as the kernel: soft labels need not sum to 1
+      const total = ctx.node('ReduceSum', [label, ctx.ints([axis])], 1, { keepdims: 1 })[0];
+      const scaled = ctx.node('Mul', [ctx.input('Softmax'), total], 1)[0];
+      ctx.node('Mul', [ctx.node('Sub', [scaled, label], 1)[0], lossGrad], [ctx.output('Logits@GRAD')]);
+      return;
+    }
+    const n = sm.shape[axis];
+    if (n < 0) ctx.unsupported(`the class count (dim ${axis} of Softmax) must be known to build the one-hot labels`);
+    // classes along `axis`: [n] shaped to broadcast against Label (size 1 there)
+    const classShape = sm.shape.map((_, i) => (i === axis ? n : 1));
+    const classes = ctx.node('Reshape', [ctx.ints([...Array(n).keys()]), ctx.ints(classShape)], 1)[0];
+    const labelDt = ctx.inputVar('Label').dtype;
+    const lab = labelDt === 'int64' ? label : ctx.node('Cast', [label], 1, { to: ctx.onnxDType('int64') })[0];
+    const oneHot = ctx.node('Cast', [ctx.node('Equal', [lab, classes], 1)[0]], 1, { to: ctx.onnxDType(sm.dtype) })[0];
+    const diff = ctx.node('Mul', [ctx.node('Sub', [ctx.input('Softmax'), oneHot], 1)[0], lossGrad], 1)[0];
+    const keep = ctx.node('Not', [ctx.node('Equal', [lab, ctx.scalar(a.ignore_index, 'int64')], 1)[0]], 1)[0];
+    ctx.node('Where', [keep, diff, ctx.scalar(0, sm.dtype)], [ctx.output('Logits@GRAD')]);
+  },
 };
 
 export const topKV2: OpDef<'top_k_v2'> = {

@@ -25,6 +25,33 @@ export function broadcastOperands(ctx: OnnxCtx<OpType>, axis: number): [string, 
   return [x, y];
 }
 
+/**
+ * The gradient of a broadcast operand: `grad` has the broadcast output's shape; the dims the operand
+ * was stretched along (or did not have) are summed away and the result takes the operand's shape.
+ */
+export function sumToOperand(ctx: OnnxCtx<OpType>, grad: string, slot: 'X' | 'Y', axis: number, out: string): void {
+  const xs = ctx.inputVar('X').shape;
+  const ys = ctx.inputVar('Y').shape;
+  const long = Math.max(xs.length, ys.length);
+  const place = (s: readonly number[]): number[] => {
+    const at = axis === -1 || s.length === long ? long - s.length : axis;
+    return [...new Array<number>(at).fill(1), ...s, ...new Array<number>(long - at - s.length).fill(1)];
+  };
+  const px = place(xs);
+  const py = place(ys);
+  const mine = slot === 'X' ? px : py;
+  const other = slot === 'X' ? py : px;
+  // a dim of size 1 is summed where the other operand's is not 1 (unknown sizes included)
+  const axes = mine.flatMap((d, i) => (d === 1 && other[i] !== 1 ? [i] : []));
+  const own = slot === 'X' ? xs : ys;
+  if (axes.length === 0 && own.length === long) {
+    ctx.node('Identity', [grad], [out]);
+    return;
+  }
+  const summed = axes.length ? ctx.node('ReduceSum', [grad, ctx.ints(axes)], 1, { keepdims: 1 })[0] : grad;
+  ctx.node('Reshape', [summed, ctx.node('Shape', [ctx.input(slot)], 1)[0]], [out]);
+}
+
 /** Paddle's paddings ([h, w] or [top, bottom, left, right]) as ONNX's [top, left, bottom, right]. */
 export function onnxPads(ctx: OnnxCtx<OpType>, p: readonly number[]): number[] {
   if (p.length === 2) return [p[0], p[1], p[0], p[1]];

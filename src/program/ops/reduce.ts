@@ -59,6 +59,24 @@ function reduceGradDef<G extends ReduceGradType>(type: G, mode: 'sum' | 'mean' |
       ctx.setOutput('X@GRAD', x.shape, x.dtype);
     },
     cpu: (k) => reduceGradKernel(k, mode),
+    onnx:
+      mode === 'max'
+        ? undefined
+        : (ctx) => {
+            const rank = ctx.inputVar('X').shape.length;
+            const axes = reducedDims(ctx.attrs, rank);
+            let g = ctx.input('Out@GRAD');
+            // the gradient gets the reduced dims back (size 1), then spreads over them
+            if (!ctx.attrs.keep_dim && axes.length) g = ctx.node('Unsqueeze', [g, ctx.ints(axes)], 1)[0];
+            const shape = ctx.node('Shape', [ctx.input('X')], 1)[0];
+            if (mode === 'sum') {
+              ctx.node('Expand', [g, shape], [ctx.output('X@GRAD')]);
+              return;
+            }
+            const spread = ctx.node('Expand', [g, shape], 1)[0];
+            const count = ctx.node('ReduceProd', [ctx.node('Gather', [shape, ctx.ints(axes)], 1, { axis: 0 })[0]], 1, { keepdims: 0 })[0];
+            ctx.node('Div', [spread, ctx.node('Cast', [count], 1, { to: ctx.onnxDType(ctx.inputVar('X').dtype) })[0]], [ctx.output('X@GRAD')]);
+          },
   };
 }
 
