@@ -81,7 +81,7 @@ export function buildCli(): Command {
     .requiredOption('-o, --out <file>', 'the .onnx file to write')
     .option('--feed <name>', 'a graph input (repeatable; default: the feed targets)', collect)
     .option('--fetch <name>', 'a graph output (repeatable; default: the fetch targets)', collect)
-    .option('--training', 'the whole training step as one graph (not implemented yet)')
+    .option('--training', 'the whole training step as one graph: the state as inputs, its next values as <name>.next outputs')
     .action(async (model: string, o: { out: string; feed?: string[]; fetch?: string[]; training?: boolean }) => {
       for (const l of await exportOnnxCommand(model, o)) console.log(l);
     });

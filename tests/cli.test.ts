@@ -153,6 +153,23 @@ test('sagraph export-onnx writes the fixture as an ONNX model with a symbolic ba
   expect(m.graph!.output!.map((v) => v.name)).toEqual(['batch_norm_0.tmp_3']);
 });
 
+test('sagraph export-onnx --training writes the training step of a compiled program; a fused one names the fused op', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sagraph-cli-'));
+  const args = ['compile', join(FIXTURES, 'p2o-fit-a-line'), '--loss', 'mse', '--lr', '0.05', '--batch-num', '3'];
+  expect((await capture(() => main([...args, '-o', join(dir, 'unfused'), '--no-fuse']))).code).toBe(0);
+  expect((await capture(() => main([...args, '-o', join(dir, 'fused')]))).code).toBe(0);
+  const r = await capture(() => main(['export-onnx', join(dir, 'unfused.pdmodel'), '-o', join(dir, 'step.onnx'), '--training']));
+  expect(r.code).toBe(0);
+  const m = onnx.ModelProto.decode(readFileSync(join(dir, 'step.onnx')));
+  const inputs = m.graph!.input!.map((v) => v.name);
+  expect(inputs.slice(0, 2)).toEqual(['x', 'label']);
+  expect(inputs).toEqual(expect.arrayContaining(['fc_0.w_0', 'fc_0.w_0_d_0', 'fc_0.w_0_y_0', 'fc_0.w_0_m_0', 'learning_rate_0']));
+  expect(m.graph!.output!.map((v) => v.name)).toEqual(['reduce_mean_0.tmp_0', ...inputs.slice(2).map((n) => `${n}.next`)]);
+  const f = await capture(() => main(['export-onnx', join(dir, 'fused.pdmodel'), '-o', join(dir, 'f.onnx'), '--training']));
+  expect(f.code).toBe(1);
+  expect(f.err).toMatch(/^sagraph: exportOnnx: op #\d+ fused_asgd has no ONNX mapping; it is made by sagraph's fuse_optimizer pass: export the program before the pass \(sagraph compile --no-fuse\)/);
+});
+
 describe('sagraph demo', () => {
   test('a few steps on a subset of MNIST: the loss falls, the curve and the checkpoint are written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sagraph-demo-'));

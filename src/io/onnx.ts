@@ -12,6 +12,7 @@ import type { Operator } from '../program/operator';
 import { findOpDef, listOpTypes } from '../program/ops/registry';
 import type { OnnxAttr, OnnxCtx, OpType } from '../program/ops/types';
 import type { Program } from '../program/program';
+import { isOptimizeRole } from '../program/op-role';
 import { Variable } from '../program/variable';
 import { selectOps } from '../executor/prune';
 import { globalScope, type Scope } from '../executor/scope';
@@ -92,9 +93,6 @@ function valueInfo(name: string, dtype: DType, shape: readonly number[]): onnx.I
  * an op has no ONNX mapping (or an attribute combination its mapping does not cover).
  */
 export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelProto {
-  if (o.training) {
-    throw new UnsupportedOpError('exportOnnx: training export (training: true) is not implemented yet; export the forward program without it');
-  }
   const block = program.globalBlock();
   const scope = o.scope ?? globalScope();
   const feeds = o.feeds.map(nameOf);
@@ -104,8 +102,10 @@ export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelPr
     if (!block.hasVar(n)) throw new ArgumentError(`exportOnnx: no variable '${n}' in the program's global block`);
   }
   const feedSet = new Set(feeds);
-  const ops = selectOps(block, feedSet, { vars: fetches, ops: [] }, true, scope);
-  const g = new GraphBuilder(block, scope, feedSet);
+  // pruned as a run prunes: with training, the optimize ops come along as they do when the loss is fetched
+  let ops = selectOps(block, feedSet, { vars: fetches, ops: [] }, true, scope);
+  if (!o.training) ops = withoutOptimizer(ops, fetches);
+  const g = new GraphBuilder(block, scope, feedSet, o.training ?? false);
   ops.forEach((op) => g.lower(op, block.ops.indexOf(op)));
   for (const n of fetches) g.output(n);
   const graph = g.finish(o.name ?? 'sagraph', feeds);
@@ -115,6 +115,19 @@ export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelPr
     producerName: 'sagraph',
     graph,
   });
+}
+
+/** An inference export leaves out the optimizer, and the backward ops only the optimizer needed. */
+function withoutOptimizer(ops: readonly Operator[], fetches: readonly string[]): Operator[] {
+  const needed = new Set(fetches);
+  const keep: Operator[] = [];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i];
+    if (isOptimizeRole(op.role) || !op.outputArgNames().some((n) => needed.has(n))) continue;
+    keep.push(op);
+    for (const n of op.inputArgNames()) needed.add(n);
+  }
+  return keep.reverse();
 }
 
 /** The serialized model (what `sagraph export-onnx` writes). */
@@ -134,12 +147,15 @@ class GraphBuilder {
   private readonly outputs: onnx.IValueInfoProto[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
+  /** Training export: the persistable variables read, in order; graph inputs, and outputs as `<name>.next`. */
+  private readonly state: onnx.IValueInfoProto[] = [];
   private counter = 0;
 
   constructor(
     private readonly block: Block,
     private readonly scope: Scope,
     feeds: ReadonlySet<string>,
+    private readonly training: boolean,
   ) {
     for (const n of feeds) {
       this.current.set(n, n);
@@ -169,9 +185,13 @@ class GraphBuilder {
       );
     }
     this.used.add(name);
+    this.current.set(name, name);
+    if (this.training) {
+      this.state.push(valueInfo(name, t.dtype, t.shape));
+      return name;
+    }
     this.initialized.add(name);
     this.initializers.push({ name, dims: t.shape, dataType: ONNX_DTYPE[t.dtype], rawData: rawBytes(t.data) });
-    this.current.set(name, name);
     return name;
   }
 
@@ -179,7 +199,8 @@ class GraphBuilder {
     const label = `op #${index} ${op.paddleType ?? op.type}`;
     const def = op.isForeign ? undefined : findOpDef(op.type);
     if (!def?.onnx) {
-      throw new UnsupportedOpError(`exportOnnx: ${label} has no ONNX mapping (ops with one: ${onnxOpTypes().join(', ')})`);
+      const hint = def?.sagraphOnly ? "; it is made by sagraph's fuse_optimizer pass: export the program before the pass (sagraph compile --no-fuse)" : '';
+      throw new UnsupportedOpError(`exportOnnx: ${label} has no ONNX mapping${hint} (ops with one: ${onnxOpTypes().join(', ')})`);
     }
     const pending = new Map<string, string>();
     const self = this;
@@ -261,6 +282,14 @@ class GraphBuilder {
   }
 
   finish(name: string, feeds: readonly string[]): onnx.IGraphProto {
+    // the state's values after the step, unchanged ones included, so every output feeds back as it is
+    for (const v of this.state) {
+      const next = `${v.name}.next`;
+      if (this.used.has(next)) throw new ArgumentError(`exportOnnx: a variable is named '${next}', the name of ${v.name}'s next value`);
+      this.used.add(next);
+      this.nodes.push({ opType: 'Identity', name: this.fresh(`next/${v.name}`), input: [this.current.get(v.name!)!], output: [next] });
+      this.outputs.push({ ...v, name: next });
+    }
     // drop the nodes no output depends on (a mapping's side outputs, such as batch_norm's MeanOut)
     const live = new Set(this.outputs.map((x) => x.name));
     const kept: onnx.INodeProto[] = [];
@@ -274,10 +303,13 @@ class GraphBuilder {
     return {
       name,
       node: kept,
-      input: feeds.map((n) => {
-        const v = this.block.var(n);
-        return valueInfo(n, v.dtype, v.shape);
-      }),
+      input: [
+        ...feeds.map((n) => {
+          const v = this.block.var(n);
+          return valueInfo(n, v.dtype, v.shape);
+        }),
+        ...this.state,
+      ],
       output: this.outputs,
       initializer: this.initializers.filter((t) => live.has(t.name!)),
     };

@@ -38,6 +38,15 @@ export const clipByNorm: OpDef<'clip_by_norm'> = {
     ctx.setOutput('Out', x.shape, x.dtype);
   },
   cpu: clipByNormKernel,
+  onnx(ctx) {
+    // x · max_norm / max(‖x‖, max_norm): the factor is 1 where the norm is within bounds
+    const x = ctx.input('X');
+    const dt = ctx.inputVar('X').dtype;
+    const maxNorm = ctx.scalar(ctx.attrs.max_norm, dt);
+    const norm = ctx.node('Sqrt', [ctx.node('ReduceSumSquare', [x], 1, { keepdims: 0 })[0]], 1)[0];
+    const factor = ctx.node('Div', [maxNorm, ctx.node('Max', [norm, maxNorm], 1)[0]], 1)[0];
+    ctx.node('Mul', [x, factor], [ctx.output('Out')]);
+  },
 };
 
 /** Σ x² as a [1] tensor (Paddle's squared_l2_norm). */
@@ -53,6 +62,10 @@ export const squaredL2Norm: OpDef<'squared_l2_norm'> = {
     ctx.setOutput('Out', [1], x.dtype);
   },
   cpu: squaredL2NormKernel,
+  onnx(ctx) {
+    const total = ctx.node('ReduceSumSquare', [ctx.input('X')], 1, { keepdims: 0 })[0];
+    ctx.node('Reshape', [total, ctx.ints([1])], [ctx.output('Out')]);
+  },
 };
 
 export const scatter: OpDef<'scatter'> = {
@@ -74,6 +87,12 @@ export const scatter: OpDef<'scatter'> = {
     ctx.setOutput('Out', x.shape, x.dtype);
   },
   cpu: scatterKernel,
+  onnx(ctx) {
+    // the rows Ids of X: ScatterND with one index per row
+    const rows = ctx.node('Unsqueeze', [ctx.input('Ids'), ctx.ints([-1])], 1)[0];
+    const idx = ctx.inputVar('Ids').dtype === 'int64' ? rows : ctx.node('Cast', [rows], 1, { to: ctx.onnxDType('int64') })[0];
+    ctx.node('ScatterND', [ctx.input('X'), idx, ctx.input('Updates')], [ctx.output('Out')], ctx.attrs.overwrite ? {} : { reduction: 'add' });
+  },
   inplaceSafe: true,
   halfNative: true,
 };
@@ -124,6 +143,15 @@ export const asgd: OpDef<'asgd'> = {
     ctx.setOutput('master_param_out', p.shape, 'float32');
   },
   cpu: asgdKernel,
+  onnx(ctx) {
+    if (ctx.has('master_param')) ctx.unsupported('multi-precision master weights are not mapped');
+    // d ← d − y + g; y ← g; param ← param − (lr / n) · d, each step rounded as the kernel rounds it
+    const g = ctx.input('grad');
+    const d = ctx.node('Add', [ctx.node('Sub', [ctx.input('d'), ctx.input('y')], 1)[0], g], [ctx.output('d_out')])[0];
+    ctx.node('Identity', [g], [ctx.output('y_out')]);
+    const step = ctx.node('Div', [ctx.input('learning_rate'), ctx.input('n')], 1)[0];
+    ctx.node('Sub', [ctx.input('param'), ctx.node('Mul', [step, d], 1)[0]], [ctx.output('param_out')]);
+  },
   inplaceSafe: true,
   halfNative: true,
 };
