@@ -47,6 +47,10 @@ export const fillAnyLike: OpDef<'fill_any_like'> = {
     ctx.setOutput('Out', x.shape, ctx.attrs.dtype ?? x.dtype);
   },
   cpu: fillAnyLikeKernel,
+  onnx(ctx) {
+    const dtype = ctx.attrs.dtype ?? ctx.inputVar('X').dtype;
+    ctx.node('Expand', [ctx.scalar(ctx.attrs.value, dtype), ctx.node('Shape', [ctx.input('X')], 1)[0]], [ctx.output('Out')]);
+  },
   halfNative: true,
 };
 

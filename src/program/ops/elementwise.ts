@@ -102,7 +102,22 @@ const BINARY_GRAD_ONNX: Partial<Record<BinaryGradType, (ctx: OnnxCtx<OpType>, x:
     const dx = c.node('Div', [g, y], 1)[0];
     return [dx, c.node('Neg', [c.node('Div', [c.node('Mul', [g, x], 1)[0], c.node('Mul', [y, y], 1)[0]], 1)[0]], 1)[0]];
   },
+  // as the kernel: the gradient goes to X where x > y (x < y for min), to Y otherwise
+  elementwise_max_grad: (c, x, y, g) => pick(c, c.node('Greater', [x, y], 1)[0], g),
+  elementwise_min_grad: (c, x, y, g) => pick(c, c.node('Less', [x, y], 1)[0], g),
+  elementwise_pow_grad: (c, x, y, g) => {
+    const dt = c.inputVar('X').dtype;
+    const dx = c.node('Mul', [c.node('Mul', [g, y], 1)[0], c.node('Pow', [x, c.node('Sub', [y, c.scalar(1, dt)], 1)[0]], 1)[0]], 1)[0];
+    const dy = c.node('Mul', [c.node('Mul', [g, c.node('Pow', [x, y], 1)[0]], 1)[0], c.node('Log', [x], 1)[0]], 1)[0];
+    return [dx, dy];
+  },
 };
+
+/** g where `toX`, 0 elsewhere, and the reverse: the two halves of a max/min gradient. */
+function pick(c: OnnxCtx<OpType>, toX: string, g: string): [string, string] {
+  const zero = c.scalar(0, c.inputVar('X').dtype);
+  return [c.node('Where', [toX, g, zero], 1)[0], c.node('Where', [toX, zero, g], 1)[0]];
+}
 
 function binaryGradOnnx(type: BinaryGradType, ctx: OnnxCtx<BinaryGradType>): void {
   const c = ctx as OnnxCtx<OpType>;
@@ -184,6 +199,52 @@ const UNARY_GRAD_ONNX: Partial<Record<UnaryGradType, OnnxRule<UnaryGradType>>> =
     const o = ctx.input('Out');
     const oneMinus = ctx.node('Sub', [ctx.scalar(1, ctx.inputVar('Out').dtype), ctx.node('Mul', [o, o], 1)[0]], 1)[0];
     ctx.node('Mul', [ctx.input('Out@GRAD'), oneMinus], [ctx.output('X@GRAD')]);
+  },
+  exp_grad: (ctx) => void ctx.node('Mul', [ctx.input('Out@GRAD'), ctx.input('Out')], [ctx.output('X@GRAD')]),
+  log_grad: (ctx) => void ctx.node('Div', [ctx.input('Out@GRAD'), ctx.input('X')], [ctx.output('X@GRAD')]),
+  sqrt_grad: (ctx) => {
+    const half = ctx.node('Mul', [ctx.scalar(0.5, ctx.inputVar('Out').dtype), ctx.input('Out@GRAD')], 1)[0];
+    ctx.node('Div', [half, ctx.input('Out')], [ctx.output('X@GRAD')]);
+  },
+  abs_grad: (ctx) => void ctx.node('Mul', [ctx.input('Out@GRAD'), ctx.node('Sign', [ctx.input('X')], 1)[0]], [ctx.output('X@GRAD')]),
+  leaky_relu_grad: (ctx) => {
+    const dt = ctx.inputVar('X').dtype;
+    const g = ctx.input('Out@GRAD');
+    const pos = ctx.node('Greater', [ctx.input('X'), ctx.scalar(0, dt)], 1)[0];
+    ctx.node('Where', [pos, g, ctx.node('Mul', [ctx.scalar((ctx.attrs as { alpha: number }).alpha, dt), g], 1)[0]], [ctx.output('X@GRAD')]);
+  },
+  relu6_grad: (ctx) => {
+    const dt = ctx.inputVar('Out').dtype;
+    const o = ctx.input('Out');
+    const inside = ctx.node('And', [ctx.node('Greater', [o, ctx.scalar(0, dt)], 1)[0], ctx.node('Less', [o, ctx.scalar((ctx.attrs as { threshold: number }).threshold, dt)], 1)[0]], 1)[0];
+    ctx.node('Where', [inside, ctx.input('Out@GRAD'), ctx.scalar(0, dt)], [ctx.output('X@GRAD')]);
+  },
+  pow_grad: (ctx) => {
+    const dt = ctx.inputVar('X').dtype;
+    const p = (ctx.attrs as { factor: number }).factor;
+    const xp = ctx.node('Pow', [ctx.input('X'), ctx.scalar(p - 1, dt)], 1)[0];
+    ctx.node('Mul', [ctx.node('Mul', [ctx.input('Out@GRAD'), ctx.scalar(p, dt)], 1)[0], xp], [ctx.output('X@GRAD')]);
+  },
+  gelu_grad: (ctx) => {
+    const x = ctx.input('X');
+    const dt = ctx.inputVar('X').dtype;
+    const c = (v: number): string => ctx.scalar(v, dt);
+    const n = (op: string, ins: string[]): string => ctx.node(op, ins, 1)[0];
+    let d: string;
+    if ((ctx.attrs as { approximate: boolean }).approximate) {
+      // 0.5(1 + t) + 0.5 x (1 − t²) k (1 + 3·0.044715 x²), t = tanh(k (x + 0.044715 x³))
+      const x2 = n('Mul', [x, x]);
+      const t = n('Tanh', [n('Mul', [c(K_GELU), n('Add', [x, n('Mul', [c(0.044715), n('Mul', [x2, x])])])])]);
+      const left = n('Mul', [c(0.5), n('Add', [c(1), t])]);
+      const right = n('Mul', [n('Mul', [n('Mul', [c(0.5), x]), n('Sub', [c(1), n('Mul', [t, t])])]), n('Mul', [c(K_GELU), n('Add', [c(1), n('Mul', [c(3 * 0.044715), x2])])])]);
+      d = n('Add', [left, right]);
+    } else {
+      // 0.5(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π)
+      const cdf = n('Mul', [c(0.5), n('Add', [c(1), n('Erf', [n('Mul', [x, c(Math.SQRT1_2)])])])]);
+      const pdf = n('Mul', [n('Exp', [n('Mul', [c(-0.5), n('Mul', [x, x])])]), c(1 / Math.sqrt(2 * Math.PI))]);
+      d = n('Add', [cdf, n('Mul', [x, pdf])]);
+    }
+    ctx.node('Mul', [ctx.input('Out@GRAD'), d], [ctx.output('X@GRAD')]);
   },
   sigmoid_grad: (ctx) => {
     const o = ctx.input('Out');

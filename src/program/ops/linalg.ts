@@ -105,6 +105,27 @@ export const matmulV2Grad: OpDef<'matmul_v2_grad'> = {
   paddleAttrs: { trans_x: 'bool', trans_y: 'bool' },
   infer: gradShapes,
   cpu: matmulGradKernel,
+  onnx(ctx) {
+    const rx = ctx.inputVar('X').shape.length;
+    const ry = ctx.inputVar('Y').shape.length;
+    if (rx !== ry || rx < 2) ctx.unsupported(`the gradient of a matmul of ranks ${rx} and ${ry} (1-D or broadcast batches) is not mapped`);
+    const { trans_x: tx, trans_y: ty } = ctx.attrs;
+    const perm = [...Array(rx).keys()];
+    [perm[rx - 2], perm[rx - 1]] = [perm[rx - 1], perm[rx - 2]];
+    const t = (v: string): string => ctx.node('Transpose', [v], 1, { perm })[0];
+    const g = ctx.input('Out@GRAD');
+    const opX = tx ? t(ctx.input('X')) : ctx.input('X');
+    const opY = ty ? t(ctx.input('Y')) : ctx.input('Y');
+    // d op(X) = G · op(Y)ᵀ and d op(Y) = op(X)ᵀ · G, transposed back where the forward transposed
+    if (ctx.hasOutput('X@GRAD')) {
+      const d = ctx.node('MatMul', [g, t(opY)], 1)[0];
+      ctx.node(tx ? 'Transpose' : 'Identity', [d], [ctx.output('X@GRAD')], tx ? { perm } : {});
+    }
+    if (ctx.hasOutput('Y@GRAD')) {
+      const d = ctx.node('MatMul', [t(opX), g], 1)[0];
+      ctx.node(ty ? 'Transpose' : 'Identity', [d], [ctx.output('Y@GRAD')], ty ? { perm } : {});
+    }
+  },
 };
 
 export const mulGrad: OpDef<'mul_grad'> = {

@@ -18,7 +18,7 @@ import { DTYPES, isDType } from '../dtype';
 import { DTypeError } from '../errors';
 import { formatShape, normAxis, numel } from '../shape';
 import { checkDType, checkSameDType, dimsAgree, INDEX, shapeFail } from './check';
-import type { GradCtx, InferCtx, OpDef, VarInfo } from './types';
+import type { GradCtx, InferCtx, OnnxCtx, OpDef, VarInfo } from './types';
 
 /** reshape2: 0 copies the input dim at that position, one -1 is inferred. */
 export function reshapeTarget(input: readonly number[], target: readonly number[]): number[] {
@@ -64,7 +64,10 @@ export const reshape2: OpDef<'reshape2'> = {
   halfNative: true,
   grad: (g) => xshapeGrad(g, 'reshape2_grad'),
   // Paddle's 0 (keep the dim) and -1 (infer it) mean the same to ONNX's Reshape
-  onnx: (ctx) => void ctx.node('Reshape', [ctx.input('X'), ctx.ints(ctx.attrs.shape)], [ctx.output('Out')]),
+  onnx(ctx) {
+    ctx.node('Reshape', [ctx.input('X'), ctx.ints(ctx.attrs.shape)], [ctx.output('Out')]);
+    xshapeOnnx(ctx);
+  },
 };
 
 /**
@@ -80,6 +83,14 @@ function xshapeGrad<K extends 'reshape2' | 'transpose2' | 'flatten_contiguous_ra
   if (g.output('XShape').length) inputs.XShape = g.output('XShape');
   else inputs.X = g.input('X');
   g.append(type, inputs, { 'X@GRAD': g.inputGrad('X') }, { ...g.attrs } as never);
+}
+
+/**
+ * Paddle's XShape holds no data, only X's shape for the gradient op: in ONNX its value is X's shape
+ * itself (an int64 vector), which the gradient's Reshape takes as it is. Unused, it is dropped.
+ */
+function xshapeOnnx(ctx: OnnxCtx<'reshape2' | 'transpose2' | 'flatten_contiguous_range'>): void {
+  if (ctx.hasOutput('XShape')) ctx.node('Shape', [ctx.input('X')], [ctx.output('XShape')]);
 }
 
 function xshapeGradDef<G extends 'reshape2_grad' | 'transpose2_grad' | 'flatten_contiguous_range_grad'>(
@@ -102,6 +113,20 @@ function xshapeGradDef<G extends 'reshape2_grad' | 'transpose2_grad' | 'flatten_
     },
     cpu,
     halfNative: true,
+    onnx(ctx) {
+      const g = ctx.input('Out@GRAD');
+      if (type === 'transpose2_grad') {
+        const perm = (ctx.attrs as unknown as { axis: number[] }).axis;
+        const rank = perm.length;
+        const inverse = new Array<number>(rank);
+        perm.forEach((p, i) => (inverse[p < 0 ? p + rank : p] = i));
+        ctx.node('Transpose', [g], [ctx.output('X@GRAD')], { perm: inverse });
+        return;
+      }
+      // back to X's shape, which the forward mapping made XShape's value (see xshapeOnnx)
+      const shape = ctx.has('XShape') ? ctx.input('XShape') : ctx.node('Shape', [ctx.input('X')], 1)[0];
+      ctx.node('Reshape', [g, shape], [ctx.output('X@GRAD')]);
+    },
   };
 }
 
@@ -130,6 +155,7 @@ export const transpose2: OpDef<'transpose2'> = {
   onnx(ctx) {
     const rank = ctx.inputVar('X').shape.length;
     ctx.node('Transpose', [ctx.input('X')], [ctx.output('Out')], { perm: ctx.attrs.axis.map((a) => (a < 0 ? a + rank : a)) });
+    xshapeOnnx(ctx);
   },
 };
 
@@ -158,6 +184,7 @@ export const flatten: OpDef<'flatten_contiguous_range'> = {
   onnx(ctx) {
     const x = ctx.input('X');
     const rank = ctx.inputVar('X').shape.length;
+    xshapeOnnx(ctx);
     if (rank === 0) {
       ctx.node('Reshape', [x, ctx.ints([1])], [ctx.output('Out')]);
       return;
@@ -219,6 +246,14 @@ export const concatGrad: OpDef<'concat_grad'> = {
     ctx.inputs('X').forEach((x, i) => ctx.setOutput('X@GRAD', x.shape, x.dtype, i));
   },
   cpu: concatGradKernel,
+  onnx(ctx) {
+    const n = ctx.inputCount('X');
+    const rank = ctx.inputVar('X').shape.length;
+    const axis = normAxis(ctx.attrs.axis, rank, 'axis');
+    const sizes = [...Array(n).keys()].map((i) => ctx.inputVar('X', i).shape[axis]);
+    if (sizes.some((d) => d < 0)) ctx.unsupported(`the pieces' sizes along axis ${axis} (${JSON.stringify(sizes)}) must be known`);
+    ctx.node('Split', [ctx.input('Out@GRAD'), ctx.ints(sizes)], ctx.outputs('X@GRAD'), { axis });
+  },
   halfNative: true,
 };
 
@@ -364,6 +399,14 @@ export const gatherGrad: OpDef<'gather_grad'> = {
     ctx.setOutput('X@GRAD', x.shape, x.dtype);
   },
   cpu: gatherGradKernel,
+  onnx(ctx) {
+    if (normAxis(ctx.attrs.axis, ctx.inputVar('X').shape.length, 'axis') !== 0) ctx.unsupported('a gather gradient along an axis other than 0 is not mapped');
+    if (ctx.inputVar('Index').shape.length !== 1) ctx.unsupported('a 0-D Index is not mapped');
+    // the rows of X that were read accumulate their gradients; the rest are zero
+    const zeros = ctx.node('Expand', [ctx.scalar(0, ctx.inputVar('X').dtype), ctx.node('Shape', [ctx.input('X')], 1)[0]], 1)[0];
+    const idx = ctx.node('Unsqueeze', [ctx.node('Cast', [ctx.input('Index')], 1, { to: ctx.onnxDType('int64') })[0], ctx.ints([-1])], 1)[0];
+    ctx.node('ScatterND', [zeros, idx, ctx.input('Out@GRAD')], [ctx.output('X@GRAD')], { reduction: 'add' });
+  },
 };
 
 export const oneHot: OpDef<'one_hot_v2'> = {
@@ -379,6 +422,14 @@ export const oneHot: OpDef<'one_hot_v2'> = {
     ctx.setOutput('Out', [...x.shape, ctx.attrs.depth], ctx.attrs.dtype);
   },
   cpu: oneHotKernel,
+  onnx(ctx) {
+    // X == class, class by class along a new last axis; an index outside [0, depth) gives a zero row
+    const { depth, dtype } = ctx.attrs;
+    const xdt = ctx.inputVar('X').dtype;
+    const x = xdt === 'int64' ? ctx.input('X') : ctx.node('Cast', [ctx.input('X')], 1, { to: ctx.onnxDType('int64') })[0];
+    const hit = ctx.node('Equal', [ctx.node('Unsqueeze', [x, ctx.ints([-1])], 1)[0], ctx.ints([...Array(depth).keys()])], 1)[0];
+    ctx.node('Cast', [hit], [ctx.output('Out')], { to: ctx.onnxDType(dtype) });
+  },
   halfNative: true,
 };
 

@@ -306,6 +306,21 @@ export const lookupTableV2Grad: OpDef<'lookup_table_v2_grad'> = {
     ctx.setOutput('W@GRAD', w.shape, w.dtype);
   },
   cpu: lookupTableGradKernel,
+  onnx(ctx) {
+    // every looked-up row accumulates its gradient; padding_idx's row stays zero
+    const w = ctx.inputVar('W');
+    const ids = ctx.input('Ids');
+    let g = ctx.input('Out@GRAD');
+    const pad = ctx.attrs.padding_idx;
+    if (pad !== -1) {
+      if (pad < 0 && w.shape[0] < 0) ctx.unsupported(`padding_idx ${pad} counts from the end of a table whose size is unknown`);
+      const keep = ctx.node('Not', [ctx.node('Equal', [ids, ctx.scalar(pad < 0 ? pad + w.shape[0] : pad, ctx.inputVar('Ids').dtype)], 1)[0]], 1)[0];
+      g = ctx.node('Mul', [g, ctx.node('Unsqueeze', [ctx.node('Cast', [keep], 1, { to: ctx.onnxDType(w.dtype) })[0], ctx.ints([-1])], 1)[0]], 1)[0];
+    }
+    const zeros = ctx.node('Expand', [ctx.scalar(0, w.dtype), ctx.node('Shape', [ctx.input('W')], 1)[0]], 1)[0];
+    const idx = ctx.node('Unsqueeze', [ctx.node('Cast', [ids], 1, { to: ctx.onnxDType('int64') })[0], ctx.ints([-1])], 1)[0];
+    ctx.node('ScatterND', [zeros, idx, g], [ctx.output('W@GRAD')], { reduction: 'add' });
+  },
 };
 
 export const dropout: OpDef<'dropout'> = {

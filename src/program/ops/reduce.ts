@@ -59,16 +59,20 @@ function reduceGradDef<G extends ReduceGradType>(type: G, mode: 'sum' | 'mean' |
       ctx.setOutput('X@GRAD', x.shape, x.dtype);
     },
     cpu: (k) => reduceGradKernel(k, mode),
-    onnx:
-      mode === 'max'
-        ? undefined
-        : (ctx) => {
+    onnx(ctx) {
             const rank = ctx.inputVar('X').shape.length;
             const axes = reducedDims(ctx.attrs, rank);
-            let g = ctx.input('Out@GRAD');
-            // the gradient gets the reduced dims back (size 1), then spreads over them
-            if (!ctx.attrs.keep_dim && axes.length) g = ctx.node('Unsqueeze', [g, ctx.ints(axes)], 1)[0];
+            // the gradient (and for max the maximum) gets the reduced dims back (size 1), then spreads over them
+            const restore = (v: string): string => (!ctx.attrs.keep_dim && axes.length ? ctx.node('Unsqueeze', [v, ctx.ints(axes)], 1)[0] : v);
+            const g = restore(ctx.input('Out@GRAD'));
             const shape = ctx.node('Shape', [ctx.input('X')], 1)[0];
+            if (mode === 'max') {
+              // as the kernel: every element equal to the maximum receives the gradient
+              const hit = ctx.node('Equal', [ctx.input('X'), restore(ctx.input('Out'))], 1)[0];
+              const spread = ctx.node('Expand', [g, shape], 1)[0];
+              ctx.node('Where', [hit, spread, ctx.scalar(0, ctx.inputVar('X').dtype)], [ctx.output('X@GRAD')]);
+              return;
+            }
             if (mode === 'sum') {
               ctx.node('Expand', [g, shape], [ctx.output('X@GRAD')]);
               return;
@@ -157,6 +161,20 @@ function softmaxGradDef<G extends 'softmax_grad' | 'log_softmax_grad'>(type: G):
       ctx.setOutput('X@GRAD', y.shape, y.dtype);
     },
     cpu: (k) => softmaxGradKernel(k, type === 'log_softmax_grad'),
+    onnx(ctx) {
+      const y = ctx.input('Out');
+      const g = ctx.input('Out@GRAD');
+      const axes = ctx.ints([ctx.attrs.axis]);
+      if (type === 'softmax_grad') {
+        // y (g − Σ g y)
+        const dot = ctx.node('ReduceSum', [ctx.node('Mul', [g, y], 1)[0], axes], 1, { keepdims: 1 })[0];
+        ctx.node('Mul', [y, ctx.node('Sub', [g, dot], 1)[0]], [ctx.output('X@GRAD')]);
+      } else {
+        // g − exp(y) Σ g
+        const total = ctx.node('ReduceSum', [g, axes], 1, { keepdims: 1 })[0];
+        ctx.node('Sub', [g, ctx.node('Mul', [ctx.node('Exp', [y], 1)[0], total], 1)[0]], [ctx.output('X@GRAD')]);
+      }
+    },
   };
 }
 
