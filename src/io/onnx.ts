@@ -102,6 +102,10 @@ export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelPr
     if (!block.hasVar(n)) throw new ArgumentError(`exportOnnx: no variable '${n}' in the program's global block`);
   }
   const feedSet = new Set(feeds);
+  for (const [what, list] of [['feeds', feeds], ['fetches', fetches]] as const) {
+    const twice = list.find((n, i) => list.indexOf(n) !== i);
+    if (twice !== undefined) throw new ArgumentError(`exportOnnx: '${twice}' is listed twice in ${what}`);
+  }
   // pruned as a run prunes: with training, the optimize ops come along as they do when the loss is fetched
   let ops = selectOps(block, feedSet, { vars: fetches, ops: [] }, true, scope);
   if (!o.training) ops = withoutOptimizer(ops, fetches);
@@ -270,7 +274,6 @@ class GraphBuilder {
     const v = this.block.var(name);
     // the first write of a variable takes its plain name; a later one cannot be an output named as the variable
     if (value !== name) throw new UnsupportedOpError(`exportOnnx: fetch '${name}' is written more than once; fetch a variable written once`);
-    if (this.outputs.some((x) => x.name === name)) throw new ArgumentError(`exportOnnx: '${name}' is fetched twice`);
     if (this.initialized.has(name)) {
       // a fetched parameter: ONNX outputs must come from nodes
       const out = `${name}.out`;

@@ -199,6 +199,8 @@ test('export errors name the op and what was wrong', async () => {
   expect(() => exportOnnx(main, { feeds: [], fetches: [out.logits], scope })).toThrow(/reads 'x', which is neither fed nor computed/);
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: ['nope'], scope })).toThrow(/no variable 'nope'/);
   expect(() => exportOnnx(main, { feeds: ['x'], fetches: [], scope })).toThrow(/fetches is empty/);
+  expect(() => exportOnnx(main, { feeds: ['x', 'x'], fetches: [out.logits], scope })).toThrow(/'x' is listed twice in feeds/);
+  expect(() => exportOnnx(main, { feeds: ['x'], fetches: [out.logits, out.logits], scope })).toThrow(/'fc_0.tmp_1' is listed twice in fetches/);
 });
 
 test('the backward graph of an MLP (cross-entropy with ignore_index, soft labels, squared error) exports: its gradients match the executor’s', async () => {
