@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { ASGD, Executor, Program, Scope, Tensor, data, nn, ops, programGuard, uniqueName } from '../src';
+import * as ort from 'onnxruntime-node';
+import { ASGD, Executor, Program, Scope, Tensor, data, encodeOnnx, exportOnnx, nn, ops, programGuard, uniqueName } from '../src';
 import { demoCommand } from '../cli/commands/demo';
 import { median } from './optimizer-phase';
 
@@ -30,7 +31,7 @@ async function timeSteps(step: () => Promise<void> | void): Promise<number> {
   return median(perStep);
 }
 
-async function sagraphStep(): Promise<{ ms: number; arena: number; unshared: number; stateBytesPerParam: number }> {
+async function sagraphStep(): Promise<{ ms: number; ortMs: number | string; arena: number; unshared: number; stateBytesPerParam: number }> {
   const main = new Program();
   const startup = new Program();
   const loss = uniqueName.guard(() =>
@@ -48,6 +49,23 @@ async function sagraphStep(): Promise<{ ms: number; arena: number; unshared: num
   await exe.run(startup, { scope });
   const { x, y } = batch();
   const feed = { x: new Tensor('float32', [B, 784], x), y: Tensor.from(y.map(BigInt)) };
+  // the same step exported (before any run, from the same initial state) and run by ONNX Runtime,
+  // one thread as sagraph, each step's `.next` state fed back
+  let ortMs: number | string;
+  try {
+    const model = exportOnnx(main, { feeds: ['x', 'y'], fetches: [loss], scope, training: true });
+    const session = await ort.InferenceSession.create(encodeOnnx(model), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const stateNames = model.graph!.input!.slice(2).map((v) => v.name!);
+    const toOrt = (t: Tensor): ort.Tensor => new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, t.shape);
+    let state: Record<string, ort.Tensor> = Object.fromEntries(stateNames.map((n) => [n, toOrt(scope.getTensor(n)!)]));
+    const input = { x: toOrt(feed.x), y: toOrt(feed.y) };
+    ortMs = await timeSteps(async () => {
+      const out = await session.run({ ...input, ...state });
+      state = Object.fromEntries(stateNames.map((n) => [n, out[`${n}.next`]]));
+    });
+  } catch (e) {
+    ortMs = `could not run here: ${(e as Error).message.split('\n')[0]}`;
+  }
   const ms = await timeSteps(async () => {
     await exe.run(main, { feed, fetchList: [loss], scope });
   });
@@ -57,7 +75,7 @@ async function sagraphStep(): Promise<{ ms: number; arena: number; unshared: num
     .varNames()
     .filter((n) => /_(d|y|m)_0$/.test(n))
     .reduce((a, n) => a + scope.getTensor(n)!.data.byteLength, 0);
-  return { ms, arena: exe.lastRun!.arenaBytes, unshared: exe.lastRun!.unsharedBytes, stateBytesPerParam: stateBytes / paramElements };
+  return { ms, ortMs, arena: exe.lastRun!.arenaBytes, unshared: exe.lastRun!.unsharedBytes, stateBytesPerParam: stateBytes / paramElements };
 }
 
 async function tfjsStep(backend: 'cpu' | 'wasm'): Promise<number> {
@@ -98,6 +116,7 @@ export async function trainingStep(): Promise<string> {
       peers.push([`TensorFlow.js ${backend} backend (SGD)`, `could not run here: ${(e as Error).message.split('\n')[0]}`]);
     }
   }
+  peers.push(['the same step exported (`exportOnnx`, training) in ONNX Runtime 1.30, 1 thread', s.ortMs]);
   peers.push(['sagraph, WebGPU executor', 'not built yet (the WebGPU backend is a later issue)']);
   const row = ([name, v]: [string, number | string]) =>
     typeof v === 'number' ? `| ${name} | ${v.toFixed(1)} | ${(1000 / v).toFixed(1)} | ${(v / s.ms).toFixed(2)}× |` : `| ${name} | – | – | ${v} |`;
