@@ -174,7 +174,10 @@ class GraphBuilder {
     return name;
   }
 
-  /** The value a read of variable `name` sees: the latest write, or the scope's value as an initializer. */
+  /**
+   * The value a read of variable `name` sees: the latest write, or else the scope's value, as an
+   * initializer (inference) or as a state input named as the variable (training).
+   */
   private read(name: string, where: string): string {
     const cur = this.current.get(name);
     if (cur !== undefined) return cur;
