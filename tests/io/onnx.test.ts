@@ -338,3 +338,20 @@ test('the gradients of the other mapped ops (activations, max/min/pow, batched m
   };
   await compare(main, scope, feeds, [out.loss, ...out.grads], 'zoo-backward');
 });
+
+test('conv2d gradients (stride, asymmetric padding, dilation, groups, SAME) match the executor', async () => {
+  const { main, startup, out } = build(() => {
+    const img = data('img', [-1, 4, 11, 10]);
+    const a = nn.conv2d(img, 6, 3, { stride: 2, padding: [1, 0], groups: 2, activation: 'tanh' });
+    const b = nn.conv2d(img, 3, [3, 2], { dilation: 2, padding: [2, 1, 0, 1] });
+    const c = nn.conv2d(img, 2, 3, { stride: [2, 3], padding: 'SAME' });
+    // convolutions of convolutions: their inputs' gradients go through the transposed convolution
+    const d = nn.conv2d(a, 4, 3, { stride: 2, padding: 1, groups: 2 });
+    const e = nn.conv2d(b, 2, 2, { stride: 3, dilation: [1, 2] });
+    const loss = [ops.mean(ops.square(a)), ops.mean(ops.multiply(b, b)), ops.mean(ops.sigmoid(c)), ops.mean(ops.square(d)), ops.mean(ops.tanh(e))].reduce((x, y) => ops.add(x, y));
+    return { loss, grads: appendBackward(loss).map(([, g]) => g) };
+  });
+  const scope = new Scope();
+  await new Executor().run(startup, { scope });
+  await compare(main, scope, { img: feedOf([2, 4, 11, 10], 31) }, [out.loss, ...out.grads], 'conv-backward');
+});

@@ -81,6 +81,46 @@ export const conv2dGrad: OpDef<'conv2d_grad'> = {
     ctx.setOutput('Filter@GRAD', w.shape, w.dtype);
   },
   cpu: conv2dGradKernel,
+  onnx(ctx) {
+    const a = ctx.attrs;
+    const [, C, H, W] = ctx.inputVar('Input').shape;
+    const [OC, , KH, KW] = ctx.inputVar('Filter').shape;
+    if (!(H > 0 && W > 0)) ctx.unsupported(`the gradient needs the input's height and width known statically (Input is [${ctx.inputVar('Input').shape}])`);
+    const [pt, pb, pl, pr] = expandPaddings(a.paddings, 'paddings');
+    const wh = convWindow(H, KH, a.strides[0], pt, pb, a.dilations[0], a.padding_algorithm, 'height');
+    const ww = convWindow(W, KW, a.strides[1], pl, pr, a.dilations[1], a.padding_algorithm, 'width');
+    const [sh, sw] = a.strides;
+    const [dh, dw] = [wh.dilation, ww.dilation];
+    const pads = [wh.padBefore, ww.padBefore, wh.padAfter, ww.padAfter];
+    const g = ctx.input('Output@GRAD');
+    if (ctx.hasOutput('Input@GRAD')) {
+      // the transposed convolution, with the rows and columns the forward window never reached added back
+      const extent = (out: number, s: number, k: number, d: number, p0: number, p1: number): number => (out - 1) * s - p0 - p1 + d * (k - 1) + 1;
+      const outputPadding = [H - extent(wh.out, sh, KH, dh, wh.padBefore, wh.padAfter), W - extent(ww.out, sw, KW, dw, ww.padBefore, ww.padAfter)];
+      ctx.node('ConvTranspose', [g, ctx.input('Filter')], [ctx.output('Input@GRAD')], {
+        strides: a.strides,
+        dilations: [dh, dw],
+        group: a.groups,
+        pads,
+        output_padding: outputPadding,
+      });
+    }
+    if (ctx.hasOutput('Filter@GRAD')) {
+      // dW[oc, c] = Σ_n x[n, c] ⋆ g[n, oc]: a convolution over the batch with strides and dilations
+      // swapped, channels as the batch; the trailing rows past the kernel size are cut off
+      const swap = { perm: [1, 0, 2, 3] };
+      const groupsOf = (v: string, n: number): string[] => (a.groups === 1 ? [v] : ctx.node('Split', [v, ctx.ints(new Array<number>(a.groups).fill(n / a.groups))], a.groups, { axis: 1 }));
+      const xs = groupsOf(ctx.input('Input'), C);
+      const gs = groupsOf(g, OC);
+      const parts = xs.map((x, i) => {
+        const full = ctx.node('Conv', [ctx.node('Transpose', [x], 1, swap)[0], ctx.node('Transpose', [gs[i]], 1, swap)[0]], 1, { strides: [dh, dw], dilations: [sh, sw], pads })[0];
+        const cut = ctx.node('Slice', [full, ctx.ints([0, 0]), ctx.ints([KH, KW]), ctx.ints([2, 3])], 1)[0];
+        return ctx.node('Transpose', [cut], 1, swap)[0];
+      });
+      if (parts.length === 1) ctx.node('Identity', parts, [ctx.output('Filter@GRAD')]);
+      else ctx.node('Concat', parts, [ctx.output('Filter@GRAD')], { axis: 0 });
+    }
+  },
 };
 
 export const pool2d: OpDef<'pool2d'> = {
