@@ -296,7 +296,15 @@ function relu6(x: Variable): Variable {
   return out;
 }
 
-test('the gradients of the other mapped ops (activations, max/min/pow, batched matmul, softmax, reductions, reshapes, concat, gather, embedding) match the executor', async () => {
+/** slice with decrease_axis (the API keeps the dim): [-1, 2, 4] → row 1 of dim 1 → [-1, 4]. */
+function sliceDecreased(x: Variable): Variable {
+  const out = x.block.createVar({ name: `${x.name}.row1`, shape: [-1, 4], dtype: x.dtype });
+  out.stopGradient = false;
+  x.block.appendOp({ type: 'slice', inputs: { Input: [x.name] }, outputs: { Out: [out.name] }, attrs: { axes: [1], starts: [1], ends: [2], decrease_axis: [1] } });
+  return out;
+}
+
+test('the gradients of the other mapped ops (activations, max/min/pow, batched matmul, softmax, reductions, reshapes, slices, concat, gather, embedding) match the executor', async () => {
   const { main, startup, out } = build(() => {
     const x = data('x', [-1, 6]);
     const ids = data('ids', [-1, 3], 'int64');
@@ -325,6 +333,8 @@ test('the gradients of the other mapped ops (activations, max/min/pow, batched m
       ops.concat([h, ops.tanh(h)], 1),
       ops.gather(h, rows),
       ops.sum(emb, 1),
+      ops.flatten(ops.slice(h3, [1, 2], [1, -3], [2, 100]), 1),
+      sliceDecreased(h3),
     ];
     const loss = terms.reduce((acc, t, i) => ops.add(acc, ops.scale(ops.mean(ops.multiply(t, t)), 1 + i / 10)), ops.mean(h));
     return { loss, grads: appendBackward(loss).map(([, g]) => g) };

@@ -364,6 +364,20 @@ export const sliceGrad: OpDef<'slice_grad'> = {
     ctx.setOutput('Input@GRAD', x.shape, x.dtype);
   },
   cpu: sliceGradKernel,
+  onnx(ctx) {
+    // the gradient padded with zeros back to Input's extent along the sliced axes
+    const shape = ctx.inputVar('Input').shape;
+    const rank = shape.length;
+    const sliced = ctx.attrs.axes.map((a) => (a < 0 ? a + rank : a));
+    if (sliced.some((a) => shape[a] < 0)) ctx.unsupported(`the gradient needs the sliced dims of Input [${shape}] known statically`);
+    const { starts, sizes } = sliceBounds(shape, ctx.attrs);
+    let g = ctx.input('Out@GRAD');
+    const dec = ctx.attrs.decrease_axis.map((a) => (a < 0 ? a + rank : a));
+    if (dec.length) g = ctx.node('Unsqueeze', [g, ctx.ints([...dec].sort((p, q) => p - q))], 1)[0];
+    const before = shape.map((_, i) => (sliced.includes(i) ? starts[i] : 0));
+    const after = shape.map((d, i) => (sliced.includes(i) ? d - starts[i] - sizes[i] : 0));
+    ctx.node('Pad', [g, ctx.ints([...before, ...after]), ctx.scalar(0, ctx.inputVar('Input').dtype)], [ctx.output('Input@GRAD')]);
+  },
 };
 
 export const gather: OpDef<'gather'> = {
