@@ -15,11 +15,12 @@ export interface Targets {
   ops: Operator[];
 }
 
-export function selectOps(block: Block, feeds: ReadonlySet<string>, targets: Targets, prune: boolean, scope: Scope): Operator[] {
+/** `optimizer: false` leaves the optimize ops out unless a target needs them (an inference export). */
+export function selectOps(block: Block, feeds: ReadonlySet<string>, targets: Targets, prune: boolean, scope: Scope, o: { optimizer?: boolean } = {}): Operator[] {
   if (!prune) return [...block.ops];
   const fetchedOptimize = targets.ops.some((op) => isOptimizeRole(op.role));
   const targetOps = new Set<Operator>(targets.ops);
-  if (!fetchedOptimize) for (const op of block.ops) if (isOptimizeRole(op.role)) targetOps.add(op);
+  if (!fetchedOptimize && o.optimizer !== false) for (const op of block.ops) if (isOptimizeRole(op.role)) targetOps.add(op);
   const cut = (name: string): boolean => feeds.has(name) || (block.hasVar(name) && block.var(name).persistable && scope.hasVar(name));
   const needed = new Set(targets.vars.filter((n) => !cut(n)));
   const keep: boolean[] = new Array(block.ops.length).fill(false);

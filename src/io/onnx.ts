@@ -12,7 +12,6 @@ import type { Operator } from '../program/operator';
 import { findOpDef, listOpTypes } from '../program/ops/registry';
 import type { OnnxAttr, OnnxCtx, OpType } from '../program/ops/types';
 import type { Program } from '../program/program';
-import { isOptimizeRole } from '../program/op-role';
 import { Variable } from '../program/variable';
 import { selectOps } from '../executor/prune';
 import { globalScope, type Scope } from '../executor/scope';
@@ -107,8 +106,7 @@ export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelPr
     if (twice !== undefined) throw new ArgumentError(`exportOnnx: '${twice}' is listed twice in ${what}`);
   }
   // pruned as a run prunes: with training, the optimize ops come along as they do when the loss is fetched
-  let ops = selectOps(block, feedSet, { vars: fetches, ops: [] }, true, scope);
-  if (!o.training) ops = withoutOptimizer(ops, fetches);
+  const ops = selectOps(block, feedSet, { vars: fetches, ops: [] }, true, scope, { optimizer: o.training ?? false });
   const g = new GraphBuilder(block, scope, feedSet, o.training ?? false);
   ops.forEach((op) => g.lower(op, block.ops.indexOf(op)));
   for (const n of fetches) g.output(n);
@@ -119,19 +117,6 @@ export function exportOnnx(program: Program, o: ExportOnnxOptions): onnx.ModelPr
     producerName: 'sagraph',
     graph,
   });
-}
-
-/** An inference export leaves out the optimizer, and the backward ops only the optimizer needed. */
-function withoutOptimizer(ops: readonly Operator[], fetches: readonly string[]): Operator[] {
-  const needed = new Set(fetches);
-  const keep: Operator[] = [];
-  for (let i = ops.length - 1; i >= 0; i--) {
-    const op = ops[i];
-    if (isOptimizeRole(op.role) || !op.outputArgNames().some((n) => needed.has(n))) continue;
-    keep.push(op);
-    for (const n of op.inputArgNames()) needed.add(n);
-  }
-  return keep.reverse();
 }
 
 /** The serialized model (what `sagraph export-onnx` writes). */
