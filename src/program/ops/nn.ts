@@ -14,7 +14,7 @@ import { formatShape } from '../shape';
 import { checkDType, checkRank, checkSameDType, dimsAgree, FLOATS, INDEX, shapeFail } from './check';
 import { convWindow, expandPaddings, poolWindow } from './geometry';
 import { windowPadding } from './onnx-lowering';
-import type { OpDef } from './types';
+import type { OnnxCtx, OpDef } from './types';
 
 function checkPair(v: readonly number[], what: string, min: number): void {
   if (v.length !== 2 || v.some((d) => !Number.isInteger(d) || d < min)) shapeFail(`${what} ${JSON.stringify(v)} must be 2 integers >= ${min}`);
@@ -57,7 +57,7 @@ export const conv2d: OpDef<'conv2d'> = {
       strides: a.strides,
       dilations: same ? [1, 1] : a.dilations,
       group: a.groups,
-      ...windowPadding(ctx, a.padding_algorithm, a.paddings),
+      ...windowPadding(a.padding_algorithm, a.paddings),
     });
   },
   grad(g) {
@@ -186,7 +186,7 @@ export const pool2d: OpDef<'pool2d'> = {
       return;
     }
     let { ksize, strides } = a;
-    let padding = windowPadding(ctx, a.padding_algorithm, a.paddings);
+    let padding = windowPadding(a.padding_algorithm, a.paddings);
     if (a.adaptive) {
       // an adaptive pool whose output divides the input is a plain pool with windows of input / output
       if (!(H > 0 && W > 0 && H % a.ksize[0] === 0 && W % a.ksize[1] === 0)) {
@@ -299,6 +299,20 @@ export const batchNormGrad: OpDef<'batch_norm_grad'> = {
   cpu: batchNormGradKernel,
 };
 
+/**
+ * lookup_table_v2 and its gradient: 1 where an id is not padding_idx, 0 where it is, with a trailing
+ * size-1 dim to scale rows by; undefined without a padding_idx.
+ */
+function paddingMask(ctx: OnnxCtx<'lookup_table_v2' | 'lookup_table_v2_grad'>): string | undefined {
+  const pad = ctx.attrs.padding_idx;
+  if (pad === -1) return undefined;
+  const w = ctx.inputVar('W');
+  if (pad < 0 && w.shape[0] < 0) ctx.unsupported(`padding_idx ${pad} counts from the end of a table whose size is unknown`);
+  const padId = ctx.scalar(pad < 0 ? pad + w.shape[0] : pad, ctx.inputVar('Ids').dtype);
+  const keep = ctx.node('Not', [ctx.node('Equal', [ctx.input('Ids'), padId], 1)[0]], 1)[0];
+  return ctx.node('Unsqueeze', [ctx.node('Cast', [keep], 1, { to: ctx.onnxDType(w.dtype) })[0], ctx.ints([-1])], 1)[0];
+}
+
 export const lookupTableV2: OpDef<'lookup_table_v2'> = {
   type: 'lookup_table_v2',
   inputs: [{ name: 'W' }, { name: 'Ids' }],
@@ -314,19 +328,13 @@ export const lookupTableV2: OpDef<'lookup_table_v2'> = {
   },
   cpu: lookupTableKernel,
   onnx(ctx) {
-    const pad = ctx.attrs.padding_idx;
-    if (pad === -1) {
+    const mask = paddingMask(ctx);
+    if (mask === undefined) {
       ctx.node('Gather', [ctx.input('W'), ctx.input('Ids')], [ctx.output('Out')], { axis: 0 });
       return;
     }
-    const rows = ctx.inputVar('W').shape[0];
-    if (pad < 0 && rows < 0) ctx.unsupported(`padding_idx ${pad} counts from the end of a table whose size is unknown`);
-    // the row of padding_idx reads as zeros: multiply by (ids != pad)
-    const w = ctx.inputVar('W');
-    const ids = ctx.input('Ids');
-    const gathered = ctx.node('Gather', [ctx.input('W'), ids], 1, { axis: 0 })[0];
-    const keep = ctx.node('Not', [ctx.node('Equal', [ids, ctx.scalar(pad < 0 ? pad + rows : pad, ctx.inputVar('Ids').dtype)], 1)[0]], 1)[0];
-    const mask = ctx.node('Unsqueeze', [ctx.node('Cast', [keep], 1, { to: ctx.onnxDType(w.dtype) })[0], ctx.ints([-1])], 1)[0];
+    // the row of padding_idx reads as zeros
+    const gathered = ctx.node('Gather', [ctx.input('W'), ctx.input('Ids')], 1, { axis: 0 })[0];
     ctx.node('Mul', [gathered, mask], [ctx.output('Out')]);
   },
   halfNative: true,
@@ -350,13 +358,8 @@ export const lookupTableV2Grad: OpDef<'lookup_table_v2_grad'> = {
     // every looked-up row accumulates its gradient; padding_idx's row stays zero
     const w = ctx.inputVar('W');
     const ids = ctx.input('Ids');
-    let g = ctx.input('Out@GRAD');
-    const pad = ctx.attrs.padding_idx;
-    if (pad !== -1) {
-      if (pad < 0 && w.shape[0] < 0) ctx.unsupported(`padding_idx ${pad} counts from the end of a table whose size is unknown`);
-      const keep = ctx.node('Not', [ctx.node('Equal', [ids, ctx.scalar(pad < 0 ? pad + w.shape[0] : pad, ctx.inputVar('Ids').dtype)], 1)[0]], 1)[0];
-      g = ctx.node('Mul', [g, ctx.node('Unsqueeze', [ctx.node('Cast', [keep], 1, { to: ctx.onnxDType(w.dtype) })[0], ctx.ints([-1])], 1)[0]], 1)[0];
-    }
+    const mask = paddingMask(ctx);
+    const g = mask === undefined ? ctx.input('Out@GRAD') : ctx.node('Mul', [ctx.input('Out@GRAD'), mask], 1)[0];
     const zeros = ctx.node('Expand', [ctx.scalar(0, w.dtype), ctx.node('Shape', [ctx.input('W')], 1)[0]], 1)[0];
     const idx = ctx.node('Unsqueeze', [ctx.node('Cast', [ids], 1, { to: ctx.onnxDType('int64') })[0], ctx.ints([-1])], 1)[0];
     ctx.node('ScatterND', [zeros, idx, g], [ctx.output('W@GRAD')], { reduction: 'add' });

@@ -2,6 +2,8 @@
  * Pieces the ops' ONNX mappings share: Paddle's axis broadcasting in numpy terms, Paddle paddings
  * in ONNX order, and the mapping of an op that is a single ONNX node.
  */
+import { broadcastShapes } from '../shape';
+import { expandPaddings } from './geometry';
 import type { OnnxAttr, OnnxCtx, OpType } from './types';
 
 /**
@@ -33,14 +35,10 @@ export function sumToOperand(ctx: OnnxCtx<OpType>, grad: string, slot: 'X' | 'Y'
   const xs = ctx.inputVar('X').shape;
   const ys = ctx.inputVar('Y').shape;
   const long = Math.max(xs.length, ys.length);
-  const place = (s: readonly number[]): number[] => {
-    const at = axis === -1 || s.length === long ? long - s.length : axis;
-    return [...new Array<number>(at).fill(1), ...s, ...new Array<number>(long - at - s.length).fill(1)];
-  };
-  const px = place(xs);
-  const py = place(ys);
-  const mine = slot === 'X' ? px : py;
-  const other = slot === 'X' ? py : px;
+  // both shapes placed in the output's rank as the forward op's inference placed them
+  const placed = broadcastShapes(xs, ys, axis, 'X and Y');
+  const mine = slot === 'X' ? placed.xs : placed.ys;
+  const other = slot === 'X' ? placed.ys : placed.xs;
   // a dim of size 1 is summed where the other operand's is not 1 (unknown sizes included)
   const axes = mine.flatMap((d, i) => (d === 1 && other[i] !== 1 ? [i] : []));
   const own = slot === 'X' ? xs : ys;
@@ -53,17 +51,16 @@ export function sumToOperand(ctx: OnnxCtx<OpType>, grad: string, slot: 'X' | 'Y'
 }
 
 /** Paddle's paddings ([h, w] or [top, bottom, left, right]) as ONNX's [top, left, bottom, right]. */
-export function onnxPads(ctx: OnnxCtx<OpType>, p: readonly number[]): number[] {
-  if (p.length === 2) return [p[0], p[1], p[0], p[1]];
-  if (p.length === 4) return [p[0], p[2], p[1], p[3]];
-  return ctx.unsupported(`paddings ${JSON.stringify(p)} must have 2 or 4 entries`);
+export function onnxPads(p: readonly number[]): number[] {
+  const [top, bottom, left, right] = expandPaddings(p, 'paddings');
+  return [top, left, bottom, right];
 }
 
 /** Window attributes of conv and pool: explicit pads, or auto_pad for Paddle's SAME and VALID. */
-export function windowPadding(ctx: OnnxCtx<OpType>, algorithm: 'EXPLICIT' | 'SAME' | 'VALID', paddings: readonly number[]): Record<string, OnnxAttr> {
+export function windowPadding(algorithm: 'EXPLICIT' | 'SAME' | 'VALID', paddings: readonly number[]): Record<string, OnnxAttr> {
   if (algorithm === 'SAME') return { auto_pad: 'SAME_UPPER' };
   if (algorithm === 'VALID') return { auto_pad: 'VALID' };
-  return { pads: onnxPads(ctx, paddings) };
+  return { pads: onnxPads(paddings) };
 }
 
 /** The mapping of an op that is one ONNX node from slot X to slot Out. */
