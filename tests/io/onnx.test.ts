@@ -48,14 +48,21 @@ async function compare(program: Program, scope: Scope, feeds: Record<string, Ten
     const g = got[n];
     expect(g).toBeDefined();
     expect([...g.dims]).toEqual(want[i].shape);
-    const w = want[i].toFlat();
-    const a = Array.from(g.data as Float32Array, Number);
-    // 1e-5 relative per element, with an absolute floor of 1e-6 of the tensor's largest magnitude for
-    // elements near zero (sums that cancel keep the rounding error of their large terms)
-    const floor = 1e-6 * w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const bad = a.findIndex((v, j) => !(Math.abs(v - w[j]) <= 1e-5 * Math.abs(w[j]) + floor));
-    expect(bad < 0 ? 'all close' : `${n}[${bad}]: ONNX Runtime ${a[bad]}, executor ${w[bad]}`).toBe('all close');
+    expectClose(n, g.data as Float32Array, want[i].data as Float32Array);
   });
+}
+
+/**
+ * ONNX Runtime's values against the executor's: 1e-5 relative per element, with an absolute floor of
+ * 1e-6 of the largest magnitude for elements near zero (sums that cancel keep the rounding error of
+ * their large terms).
+ */
+function expectClose(what: string, got: ArrayLike<number | bigint>, want: ArrayLike<number | bigint>): void {
+  const a = Array.from(got, Number);
+  const w = Array.from(want, Number);
+  const floor = 1e-6 * w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const bad = a.findIndex((v, j) => !(Math.abs(v - w[j]) <= 1e-5 * Math.abs(w[j]) + floor));
+  expect(bad < 0 ? 'all close' : `${what}[${bad}]: ONNX Runtime ${a[bad]}, executor ${w[bad]}`).toBe('all close');
 }
 
 const feedOf = (shape: number[], seed: number): Tensor => Tensor.from(randomArray(shape.reduce((a, b) => a * b, 1), seed, -1, 1), { shape });
@@ -258,18 +265,11 @@ describe('training export: the whole ASGD step as one graph, state threaded thro
       const feeds = { x: feedOf([4, 5], 100 + step), label: Tensor.from([[step % 3], [(step + 1) % 3], [2], [0]], { dtype: 'int64' }) };
       const [loss] = await exe.run(main, { feed: feeds, fetchList: [out.loss], scope });
       const got = await session.run({ x: toOrt(feeds.x), label: toOrt(feeds.label), ...state });
-      const close = (what: string, a: ArrayLike<number | bigint>, w: ArrayLike<number | bigint>): void => {
-        const av = Array.from(a, Number);
-        const wv = Array.from(w, Number);
-        const floor = 1e-6 * wv.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        const bad = av.findIndex((v, j) => !(Math.abs(v - wv[j]) <= 1e-5 * Math.abs(wv[j]) + floor));
-        expect(bad < 0 ? 'all close' : `step ${step}, ${what}[${bad}]: ONNX Runtime ${av[bad]}, executor ${wv[bad]}`).toBe('all close');
-      };
-      close('loss', got[out.loss.name].data as Float32Array, loss.data as Float32Array);
+      expectClose(`step ${step}, loss`, got[out.loss.name].data as Float32Array, loss.data as Float32Array);
       state = {};
       for (const n of stateNames) {
         const next = got[`${n}.next`];
-        close(n, next.data as Float32Array, scope.findVar(n)!.data as Float32Array);
+        expectClose(`step ${step}, ${n}`, next.data as Float32Array, scope.findVar(n)!.data as Float32Array);
         state[n] = next;
       }
     }
@@ -288,19 +288,11 @@ describe('training export: the whole ASGD step as one graph, state threaded thro
   });
 });
 
-/** relu6 has no API function: the op appended to the variable's block. */
-function relu6(x: Variable): Variable {
-  const out = x.block.createVar({ name: `${x.name}.relu6`, shape: x.shape, dtype: x.dtype });
+/** An op the API has no function for, appended to x's block with one differentiable output. */
+function appendOp(x: Variable, type: 'relu6' | 'slice', slot: string, attrs: object, shape: number[]): Variable {
+  const out = x.block.createVar({ name: `${x.name}.${type}`, shape, dtype: x.dtype });
   out.stopGradient = false;
-  x.block.appendOp({ type: 'relu6', inputs: { X: [x.name] }, outputs: { Out: [out.name] }, attrs: { threshold: 6 } });
-  return out;
-}
-
-/** slice with decrease_axis (the API keeps the dim): [-1, 2, 4] → row 1 of dim 1 → [-1, 4]. */
-function sliceDecreased(x: Variable): Variable {
-  const out = x.block.createVar({ name: `${x.name}.row1`, shape: [-1, 4], dtype: x.dtype });
-  out.stopGradient = false;
-  x.block.appendOp({ type: 'slice', inputs: { Input: [x.name] }, outputs: { Out: [out.name] }, attrs: { axes: [1], starts: [1], ends: [2], decrease_axis: [1] } });
+  x.block.appendOp({ type, inputs: { [slot]: [x.name] }, outputs: { Out: [out.name] }, attrs: attrs as never });
   return out;
 }
 
@@ -317,7 +309,7 @@ test('the gradients of the other mapped ops (activations, max/min/pow, batched m
       ops.log(ops.add(ops.abs(h), 1)),
       ops.sqrt(ops.add(ops.square(h), 1)),
       ops.leakyRelu(h, 0.1),
-      relu6(ops.scale(h, 5)),
+      appendOp(ops.scale(h, 5), 'relu6', 'X', { threshold: 6 }, [-1, 8]),
       ops.gelu(h),
       ops.gelu(h, true),
       ops.pow(ops.sigmoid(h), 1.5),
@@ -334,7 +326,8 @@ test('the gradients of the other mapped ops (activations, max/min/pow, batched m
       ops.gather(h, rows),
       ops.sum(emb, 1),
       ops.flatten(ops.slice(h3, [1, 2], [1, -3], [2, 100]), 1),
-      sliceDecreased(h3),
+      // slice with decrease_axis (the API keeps the dim): row 1 of dim 1 → [-1, 4]
+      appendOp(h3, 'slice', 'Input', { axes: [1], starts: [1], ends: [2], decrease_axis: [1] }, [-1, 4]),
     ];
     const loss = terms.reduce((acc, t, i) => ops.add(acc, ops.scale(ops.mean(ops.multiply(t, t)), 1 + i / 10)), ops.mean(h));
     return { loss, grads: appendBackward(loss).map(([, g]) => g) };
